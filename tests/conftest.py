@@ -1,0 +1,54 @@
+"""Shared fixtures: factories, a JSON:API schema validator, staff users."""
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests import factories
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+LOCAL_SCHEMA = Path(__file__).resolve().parent / "jsonapi_schema.json"
+
+
+def _load_schema() -> dict:
+    path = SHARED / "jsonapi" / "schema.json"
+    if not path.exists():  # a checkout without shared/ beside it uses the vendored copy
+        path = LOCAL_SCHEMA
+    return json.loads(path.read_text())
+
+
+_SCHEMA = _load_schema()
+JSONAPI_VALIDATOR = jsonschema.validators.validator_for(_SCHEMA)(_SCHEMA)
+
+
+def assert_jsonapi(document: dict) -> dict:
+    """Fail unless ``document`` is a valid JSON:API 1.0 document; return it."""
+    errors = sorted(JSONAPI_VALIDATOR.iter_errors(document), key=lambda e: list(e.path))
+    assert not errors, f"not a JSON:API document: {errors[0].message} at {list(errors[0].path)}"
+    return document
+
+
+@pytest.fixture
+def jsonapi():
+    """The JSON:API document validator, as a fixture."""
+    return assert_jsonapi
+
+
+@pytest.fixture
+def gateway(db):
+    """The test gateway in test mode."""
+    return factories.PaymentGatewayFactory()
+
+
+@pytest.fixture
+def customer(db):
+    """A customer with a login, in test mode."""
+    return factories.CustomerFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    """A superuser for the admin."""
+    return factories.UserFactory(username="admin@example.com", is_staff=True, is_superuser=True)

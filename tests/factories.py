@@ -1,0 +1,133 @@
+"""factory_boy factories for the wallet's models."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from wallet.gateways.test import fingerprint_for, make_test_token
+from wallet.models import (
+    Customer,
+    CustomerPaymentSource,
+    ExternalPayment,
+    Order,
+    PaymentGateway,
+)
+
+TEST_PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A shop user who can log in with ``TEST_PASSWORD``."""
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}@example.com")
+    email = factory.SelfAttribute("username")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+
+class PaymentGatewayFactory(factory.django.DjangoModelFactory):
+    """The built-in test gateway."""
+
+    class Meta:
+        model = PaymentGateway
+        django_get_or_create = ("name", "mode")
+
+    name = "Test gateway"
+    kind = PaymentGateway.Kind.TEST
+    mode = "test"
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    """A customer with a login."""
+
+    class Meta:
+        model = Customer
+
+    mode = "test"
+    user = factory.SubFactory(UserFactory)
+    email = factory.LazyAttribute(lambda o: o.user.email if o.user else "guest@example.com")
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """A draft order awaiting payment through the test gateway."""
+
+    class Meta:
+        model = Order
+
+    mode = "test"
+    number = factory.Sequence(lambda n: f"1000{n}")
+    customer = factory.SubFactory(CustomerFactory, mode=factory.SelfAttribute("..mode"))
+    payment_gateway = factory.SubFactory(
+        PaymentGatewayFactory, mode=factory.SelfAttribute("..mode")
+    )
+    currency_code = "EUR"
+    total_amount_cents = 4990
+
+
+def card_instrument(
+    brand: str = "visa",
+    last4: str = "4242",
+    month: int = 12,
+    year: int = 2030,
+    holder: str = "Ada Lovelace",
+) -> dict:
+    """The payment instrument the test gateway derives for a card."""
+    return {
+        "issuer_type": "card",
+        "card_type": brand,
+        "card_last_digits": last4,
+        "card_expiry_month": f"{month:02d}",
+        "card_expiry_year": str(year),
+        "card_holder_name": holder,
+        "fingerprint": fingerprint_for(brand, last4, month, year),
+    }
+
+
+class ExternalPaymentFactory(factory.django.DjangoModelFactory):
+    """An external payment with a test-gateway token and its instrument."""
+
+    class Meta:
+        model = ExternalPayment
+
+    class Params:
+        brand = "visa"
+        last4 = factory.Sequence(lambda n: f"{4000 + n % 6000:04d}")
+        month = 12
+        year = 2030
+
+    order = factory.SubFactory(OrderFactory)
+    mode = factory.SelfAttribute("order.mode")
+    payment_gateway = factory.SelfAttribute("order.payment_gateway")
+    payment_source_token = factory.LazyAttribute(
+        lambda o: make_test_token(o.brand, o.last4, o.month, o.year)
+    )
+    payment_instrument = factory.LazyAttribute(
+        lambda o: card_instrument(o.brand, o.last4, o.month, o.year)
+    )
+
+
+class CustomerPaymentSourceFactory(factory.django.DjangoModelFactory):
+    """A saved card in a customer's wallet."""
+
+    class Meta:
+        model = CustomerPaymentSource
+
+    class Params:
+        brand = "visa"
+        last4 = factory.Sequence(lambda n: f"{1000 + n % 9000:04d}")
+        month = 12
+        year = 2030
+
+    customer = factory.SubFactory(CustomerFactory)
+    mode = factory.SelfAttribute("customer.mode")
+    customer_token = factory.Sequence(lambda n: f"cus_test_{n:06d}")
+    payment_source_token = factory.LazyAttribute(
+        lambda o: make_test_token(o.brand, o.last4, o.month, o.year)
+    )
+    payment_instrument = factory.LazyAttribute(
+        lambda o: card_instrument(o.brand, o.last4, o.month, o.year)
+    )
+    fingerprint = factory.LazyAttribute(lambda o: o.payment_instrument["fingerprint"])
+    is_default = False

@@ -1,0 +1,81 @@
+"""Card numbers are refused everywhere; metadata objects stay small."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from wallet.validators import (
+    is_card_number,
+    luhn_valid,
+    validate_json_object,
+    validate_no_card_number,
+)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "4242424242424242",
+        "4242 4242 4242 4242",
+        "4242-4242-4242-4242",
+        "378282246310005",  # Amex, 15 digits
+        "6011111111111117",
+        "card 4111 1111 1111 1111 exp 12/30",
+        "4222222222222",  # 13-digit Visa
+    ],
+)
+def test_card_numbers_are_recognised(value):
+    assert is_card_number(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "tok_test_visa_4242_1230",
+        "4242424242424241",  # fails Luhn
+        "12345678901",  # 11 digits
+        "12345678901234567890",  # 20 digits
+        "cus_4242424242424242",  # glued to a token prefix: a gateway id, not a card
+        "",
+        "ORDER-2024-000001",
+    ],
+)
+def test_other_values_are_not_card_numbers(value):
+    assert not is_card_number(value)
+
+
+def test_luhn_checksum():
+    assert luhn_valid("79927398713")
+    assert not luhn_valid("79927398710")
+
+
+def test_refusal_has_a_clear_message():
+    with pytest.raises(ValidationError) as exc:
+        validate_no_card_number("4242 4242 4242 4242")
+    assert exc.value.code == "card_number"
+    assert "card number" in exc.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        (["a"], "not_an_object"),
+        ("text", "not_an_object"),
+        ({f"k{i}": i for i in range(51)}, "too_many_keys"),
+        ({"k" * 41: 1}, "key_too_long"),
+        ({"big": "x" * 17000}, "too_large"),
+    ],
+)
+def test_json_object_limits(value, code):
+    with pytest.raises(ValidationError) as exc:
+        validate_json_object(value)
+    assert exc.value.code == code
+
+
+def test_json_object_refuses_nested_card_numbers():
+    with pytest.raises(ValidationError) as exc:
+        validate_json_object({"a": {"b": ["ok", "4242424242424242"]}})
+    assert exc.value.code == "card_number"
+
+
+def test_json_object_accepts_fifty_short_keys():
+    validate_json_object({f"key{i}": "value" for i in range(50)})

@@ -1,0 +1,1 @@
+"""A checkout wallet for Django shops: saved payment sources and external payments."""
