@@ -1,0 +1,1 @@
+"""The JSON:API, wire-compatible with Commerce Layer's resources."""

@@ -1,0 +1,5 @@
+"""Routes of the JSON:API (namespace ``wallet-api``), mounted by the shop at ``/api/``."""
+
+app_name = "wallet-api"
+
+urlpatterns: list = []
