@@ -114,3 +114,24 @@ def order_for_checkout(customer: Customer, order_id: str) -> Order | None:
         .filter(pk=order_id, customer=customer, mode=customer.mode)
         .first()
     )
+
+
+def payable_orders(customer: Customer) -> QuerySet[Order]:
+    """The customer's orders still awaiting a payment, newest first."""
+    return Order.objects.filter(
+        customer=customer,
+        mode=customer.mode,
+        status__in=Order.PAYABLE_STATUSES,
+        payment_status=Order.PaymentStatus.UNPAID,
+    ).order_by("-created_at")
+
+
+def authorized_payment(order: Order) -> ExternalPayment | None:
+    """The order's payment the gateway authorized (the latest one), or ``None``."""
+    return (
+        ExternalPayment.objects.filter(
+            order=order, transactions__kind="authorization", transactions__succeeded=True
+        )
+        .order_by("-created_at")
+        .first()
+    )
