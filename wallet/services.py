@@ -157,10 +157,12 @@ def _snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    # Union of both sides' fields, so a destroy (``after`` empty) records the old values.
+    fields = list(dict.fromkeys([*before, *after]))
     return {
-        field: [_audit_value(field, before.get(field)), _audit_value(field, value)]
-        for field, value in after.items()
-        if before.get(field) != value
+        field: [_audit_value(field, before.get(field)), _audit_value(field, after.get(field))]
+        for field in fields
+        if before.get(field) != after.get(field)
     }
 
 
@@ -320,8 +322,12 @@ def _sync_user(customer: Customer, password: str | None) -> None:
         return
     user_model = get_user_model()
     user = customer.user
-    if user is None:
-        user = user_model._default_manager.filter(email__iexact=customer.email).first()
+    if user is None and user_model._default_manager.filter(email__iexact=customer.email).exists():
+        # Never set the password of an account this customer is not linked to (takeover).
+        raise ValidationError(
+            {"email": _("an account with this email already exists; sign in instead")},
+            code="taken",
+        )
     if user is None:
         user = user_model(email=customer.email)
         username_field = user_model.USERNAME_FIELD
@@ -400,9 +406,7 @@ def customer_for_user(user: Any, mode: str, *, create: bool = True) -> Customer 
         return customer
     existing = Customer.objects.filter(email__iexact=user.email, mode=mode, user=None).first()
     if existing:
-        existing.user = user
-        existing.save(update_fields=["user", "updated_at"])
-        return existing
+        return update_record(existing, {"user": user}, actor=actor_for_user(user))
     try:
         return create_customer(mode=mode, email=user.email, user=user, actor=actor_for_user(user))
     except IntegrityError:  # a concurrent request created it
@@ -572,10 +576,12 @@ def create_payment_source(
         has_default = CustomerPaymentSource.objects.filter(
             customer=customer, mode=customer.mode, is_default=True
         ).exists()
-        source.is_default = is_default or not has_default
-        if source.is_default and has_default:
-            _clear_default(customer)
-        return create_record(source, actor=actor)
+        source.is_default = not has_default
+        create_record(source, actor=actor)
+        if is_default and has_default:
+            # Moves the default through the audited path, so the old default's change is logged.
+            set_default_payment_source(source, actor=actor)
+        return source
 
 
 def update_payment_source(
