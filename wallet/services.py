@@ -802,27 +802,35 @@ def place_order(order: Order, *, actor: Actor = SYSTEM) -> Transaction:
             record_event(
                 payment, AuditEntry.Event.DECLINED, actor, {"message": [None, result.message]}
             )
+        else:
+            # Placed while the row lock is still held, so a concurrent call sees it not payable.
+            _mark_placed(locked, payment, authorization, actor)
     if not result.succeeded:
         raise PaymentDeclined(result.message or str(_("The payment was declined.")))
-    with transaction.atomic():
-        record_event(
-            payment, AuditEntry.Event.AUTHORIZED, actor, {"transaction": [None, authorization.pk]}
-        )
-        update_record(
-            locked,
-            {"status": Order.Status.PLACED, "payment_status": Order.PaymentStatus.AUTHORIZED},
-            actor=actor,
-        )
-        Order.objects.filter(pk=locked.pk).update(placed_at=timezone.now())
-        record_event(locked, AuditEntry.Event.PLACED, actor)
-        if locked.customer_id:
-            placed = Order.objects.filter(
-                customer_id=locked.customer_id, status=Order.Status.PLACED
-            ).count()
-            status = Customer.Status.REPEAT if placed > 1 else Customer.Status.ACQUIRED
-            Customer.objects.filter(pk=locked.customer_id).update(status=status)
     order.refresh_from_db()
     return authorization
+
+
+def _mark_placed(
+    locked: Order, payment: ExternalPayment, authorization: Transaction, actor: Actor
+) -> None:
+    """Record the authorization and place the (locked) order."""
+    record_event(
+        payment, AuditEntry.Event.AUTHORIZED, actor, {"transaction": [None, authorization.pk]}
+    )
+    update_record(
+        locked,
+        {"status": Order.Status.PLACED, "payment_status": Order.PaymentStatus.AUTHORIZED},
+        actor=actor,
+    )
+    Order.objects.filter(pk=locked.pk).update(placed_at=timezone.now())
+    record_event(locked, AuditEntry.Event.PLACED, actor)
+    if locked.customer_id:
+        placed = Order.objects.filter(
+            customer_id=locked.customer_id, status=Order.Status.PLACED
+        ).count()
+        status = Customer.Status.REPEAT if placed > 1 else Customer.Status.ACQUIRED
+        Customer.objects.filter(pk=locked.customer_id).update(status=status)
 
 
 def checkout_with_source(
