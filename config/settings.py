@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wallet.ratelimit.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,6 +115,19 @@ if not DEBUG:
 
 WALLET = {
     "MODE": env("WALLET_MODE"),
+}
+
+# OAuth2 (django-oauth-toolkit): tokens for integrations, sales channels and customers.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "wallet.oauth.WalletOAuth2Validator",
+    "OAUTH2_BACKEND_CLASS": "wallet.oauth.WalletOAuthLibCore",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 7200,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # Store only checksums of access and refresh tokens, never the tokens themselves.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 
 LOGGING = {

@@ -23,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
         "test": [(100, 60), (25, 10)],
         "token": [(30, 60)],
     },
+    # Reverse proxies in front of the shop that append to X-Forwarded-For; 0 trusts none and
+    # rate-limits by REMOTE_ADDR.
+    "TRUSTED_PROXY_COUNT": 0,
     # Seconds an external gateway call may take before it is abandoned.
     "GATEWAY_TIMEOUT": 10,
 }

@@ -1,20 +1,41 @@
 """Who is calling the API: the role, the scope of what they may read, and the audit actor.
 
-Every API view asks :func:`resolve_access` once per request. The authentication issue replaces
-the staff-session rule below with OAuth2 credentials (integration, sales channel, customer).
+Every API view asks :func:`resolve_access` once per request (the rate limiter may ask first; the
+answer is kept on the request). Two ways in:
+
+- ``Authorization: Bearer <token>`` from ``POST /oauth/token``: the token's credential gives the
+  mode and the role (``integration`` or ``sales_channel``); a token issued through the password
+  grant is the ``customer`` role, scoped to the customer of the token's user in that mode. A
+  missing credential, an unknown, expired or revoked token, a deactivated user or a user no
+  longer linked to a customer all answer ``None`` (401 ``INVALID_TOKEN``).
+- No ``Authorization`` header: the Django session, in ``WALLET["MODE"]``, with CSRF checked on
+  unsafe methods. A logged-in customer is the ``customer`` role (their wallet customer is created
+  on first use, as the storefront does). A staff user acts as an ``integration``: staff already
+  manage every record of the mode in the admin, and this keeps the browsable API usable for them.
+  A request with an ``Authorization`` header never falls back to the session.
 """
 
+import hashlib
 from dataclasses import dataclass
 
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
+from django.middleware.csrf import CsrfViewMiddleware
+from oauth2_provider.models import get_access_token_model
 
 from wallet.conf import wallet_settings
+from wallet.models import Customer
 from wallet.selectors import Scope
-from wallet.services import Actor, actor_for_user
+from wallet.services import Actor, actor_for_customer, actor_for_user, customer_for_user
 
 INTEGRATION = "integration"
 SALES_CHANNEL = "sales_channel"
 CUSTOMER = "customer"
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Longer bearer values are not tokens DOT issued; they are refused without hashing.
+MAX_TOKEN_LENGTH = 512
+_UNRESOLVED = object()
 
 
 @dataclass(frozen=True)
@@ -29,14 +50,102 @@ class Access:
 def resolve_access(request: HttpRequest) -> Access | None:
     """Return the caller's access, or ``None`` when the request is not authenticated.
 
-    Until OAuth2 lands, a logged-in staff session acts as an integration in ``WALLET["MODE"]``.
+    Accepts a Django ``HttpRequest`` or a DRF ``Request``; the answer is computed once per
+    request.
     """
+    http_request = getattr(request, "_request", request)
+    cached = getattr(http_request, "_wallet_access", _UNRESOLVED)
+    if cached is not _UNRESOLVED:
+        return cached
+    if "HTTP_AUTHORIZATION" in http_request.META:
+        access = _bearer_access(http_request.META["HTTP_AUTHORIZATION"])
+    else:
+        access = _session_access(http_request)
+    http_request._wallet_access = access
+    return access
+
+
+def bearer_token(header: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, or ``None`` if malformed."""
+    scheme, _, token = (header or "").strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    if any(character.isspace() for character in token):
+        return None
+    return token
+
+
+def _bearer_access(header: str) -> Access | None:
+    """The access of a bearer token: one query, the token with its credential and customer."""
+    token = bearer_token(header)
+    if token is None:
+        return None
+    customer_of_user = Customer.objects.filter(
+        user=OuterRef("user"), mode=OuterRef("application__wallet_credential__mode")
+    ).values("pk")[:1]
+    access_token = (
+        get_access_token_model()
+        .objects.select_related("application__wallet_credential", "user")
+        .annotate(wallet_customer_id=Subquery(customer_of_user))
+        .filter(token_checksum=hashlib.sha256(token.encode("utf-8")).hexdigest())
+        .first()
+    )
+    if access_token is None or access_token.is_expired() or access_token.application is None:
+        return None
+    credential = getattr(access_token.application, "wallet_credential", None)
+    if credential is None:
+        return None
+    client_id = access_token.application.client_id
+    if access_token.user_id is None:
+        return Access(
+            role=credential.kind,
+            scope=Scope(mode=credential.mode, role=credential.kind),
+            actor=Actor(application_id=client_id, application_kind=credential.kind),
+        )
+    customer_id = access_token.wallet_customer_id
+    if credential.kind != SALES_CHANNEL or customer_id is None:
+        return None
+    if not access_token.user.is_active:
+        return None
+    return Access(
+        role=CUSTOMER,
+        scope=Scope(mode=credential.mode, customer_id=customer_id, role=CUSTOMER),
+        actor=Actor(
+            application_id=client_id,
+            application_kind=credential.kind,
+            owner_id=customer_id,
+            owner_type="customer",
+        ),
+    )
+
+
+def _session_access(request: HttpRequest) -> Access | None:
+    """The access of a logged-in storefront session in ``WALLET["MODE"]``."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.is_staff:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if request.method not in SAFE_METHODS and not _csrf_passes(request):
         return None
     mode = wallet_settings.MODE
+    if user.is_staff:
+        return Access(
+            role=INTEGRATION,
+            scope=Scope(mode=mode, role=INTEGRATION),
+            actor=actor_for_user(user, application_kind=INTEGRATION),
+        )
+    customer = customer_for_user(user, mode)
+    if customer is None:
+        return None
     return Access(
-        role=INTEGRATION,
-        scope=Scope(mode=mode, role=INTEGRATION),
-        actor=actor_for_user(user, application_kind=INTEGRATION),
+        role=CUSTOMER,
+        scope=Scope(mode=mode, customer_id=customer.pk, role=CUSTOMER),
+        actor=actor_for_customer(customer),
     )
+
+
+def _csrf_passes(request: HttpRequest) -> bool:
+    """Whether an unsafe session request carries a valid CSRF token (as DRF checks it)."""
+    check = CsrfViewMiddleware(lambda _request: None)  # type: ignore[arg-type, return-value]
+    check.process_request(request)
+    return check.process_view(request, None, (), {}) is None  # type: ignore[arg-type]

@@ -1,0 +1,113 @@
+"""Admin of API credentials: staff create integration and sales-channel credentials.
+
+The client secret is shown once, on the page that answers the creation; it is stored hashed.
+Kind and mode never change after creation (tokens already issued belong to them).
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from wallet.models import ApiCredential
+from wallet.oauth import create_credential
+
+
+class ApiCredentialCreationForm(forms.ModelForm):
+    """The creation form: a name for the OAuth2 application, the kind and the mode."""
+
+    name = forms.CharField(label=_("name"), max_length=255)
+
+    class Meta:
+        model = ApiCredential
+        fields = ["kind", "mode"]
+
+
+@admin.register(ApiCredential)
+class ApiCredentialAdmin(admin.ModelAdmin):
+    """API credentials: list, create (secret shown once), view, delete."""
+
+    list_display = ["name", "kind", "mode", "client_id", "created_at"]
+    list_filter = ["kind", "mode"]
+    search_fields = ["application__name", "application__client_id"]
+    list_select_related = ["application"]
+    readonly_fields = ["name", "kind", "mode", "client_id", "created_at"]
+
+    @admin.display(description=_("name"), ordering="application__name")
+    def name(self, obj: ApiCredential) -> str:
+        """The OAuth2 application's name."""
+        return obj.application.name
+
+    @admin.display(description=_("client ID"))
+    def client_id(self, obj: ApiCredential) -> str:
+        """The public client id, used with the secret to get tokens."""
+        return obj.application.client_id
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: ApiCredential | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm]:
+        """The creation form when adding; the read-only view otherwise."""
+        if obj is None:
+            kwargs["form"] = ApiCredentialCreationForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: ApiCredential | None = None) -> list[str]:
+        """Name, kind and mode to create; everything, read-only, afterwards."""
+        if obj is None:
+            return ["name", "kind", "mode"]
+        return list(self.readonly_fields)
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: ApiCredential | None = None
+    ) -> list[str]:
+        """Nothing is read-only on creation; everything afterwards."""
+        return [] if obj is None else list(self.readonly_fields)
+
+    def save_model(
+        self, request: HttpRequest, obj: ApiCredential, form: forms.ModelForm, change: bool
+    ) -> None:
+        """Create the credential and its application; keep the secret for the answer page."""
+        if change:
+            return
+        credential, secret = create_credential(
+            name=form.cleaned_data["name"], kind=obj.kind, mode=obj.mode
+        )
+        obj.pk = credential.pk
+        obj.application = credential.application
+        obj.created_at = credential.created_at
+        obj.raw_secret = secret
+
+    def response_add(
+        self, request: HttpRequest, obj: ApiCredential, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        """Show the client id and the secret once, instead of redirecting."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("API credential created"),
+            "credential": obj,
+            "client_secret": getattr(obj, "raw_secret", ""),
+        }
+        response = TemplateResponse(request, "admin/wallet/apicredential/created.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def delete_model(self, request: HttpRequest, obj: ApiCredential) -> None:
+        """Delete the OAuth2 application too, and with it every token it issued."""
+        with transaction.atomic():
+            obj.application.delete()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ApiCredential]) -> None:
+        """Delete the credentials' OAuth2 applications and their tokens."""
+        with transaction.atomic():
+            for credential in queryset.select_related("application"):
+                credential.application.delete()

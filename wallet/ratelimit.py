@@ -1,0 +1,171 @@
+"""Rate limits of the API and the OAuth2 endpoints, shared across processes through the cache.
+
+Limits are sliding windows (as Commerce Layer's: counts never reset, so there is no
+``X-Ratelimit-Reset``), approximated with two fixed-window counters per window: the current
+one and the previous one weighted by how much of it still overlaps the sliding window. Counters
+are created with ``cache.add`` and bumped with ``cache.incr``, both atomic on Redis.
+
+Who is counted:
+
+- API requests (namespace ``wallet-api``): per credential and client IP, with the windows of the
+  credential's mode (``WALLET["RATE_LIMITS"]["test"|"live"]``). A storefront session counts as
+  its user; an unauthenticated request as the anonymous caller of its IP, with the test windows.
+- The OAuth2 endpoints (namespace ``wallet-oauth``): per client IP, with the ``token`` windows.
+
+The client IP is ``REMOTE_ADDR``; behind ``WALLET["TRUSTED_PROXY_COUNT"]`` reverse proxies it is
+taken from ``X-Forwarded-For`` (the address that many hops from the right).
+
+Every limited response carries ``X-Ratelimit-Limit``, ``X-Ratelimit-Interval`` (seconds) and
+``X-Ratelimit-Remaining`` of the window closest to its limit; over a limit the answer is a 429
+JSON:API error ``TOO_MANY_REQUESTS``.
+"""
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+
+from wallet.api.access import resolve_access
+from wallet.conf import DEFAULTS, wallet_settings
+
+API_NAMESPACE = "wallet-api"
+OAUTH_NAMESPACE = "wallet-oauth"
+JSONAPI_MEDIA_TYPE = "application/vnd.api+json"
+
+# The limiter reads time through this function; tests replace it to move time forward.
+clock: Callable[[], float] = time.time
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The state of the window closest to its limit after counting one request."""
+
+    allowed: bool
+    limit: int
+    interval: int
+    remaining: int
+
+
+def rate_limits() -> dict[str, list[tuple[int, int]]]:
+    """``WALLET["RATE_LIMITS"]`` over the defaults: ``{name: [(requests, seconds), ...]}``."""
+    configured = wallet_settings.RATE_LIMITS or {}
+    return {**DEFAULTS["RATE_LIMITS"], **configured}
+
+
+def hit(
+    subject: str, windows: Iterable[tuple[int, int]], *, cache_alias: str = "default"
+) -> Verdict | None:
+    """Count one request of ``subject`` in each window; ``None`` when there is no window."""
+    cache = caches[cache_alias]
+    now = clock()
+    digest = hashlib.sha256(subject.encode("utf-8")).hexdigest()[:32]
+    verdicts: list[Verdict] = []
+    for limit, interval in windows:
+        limit, interval = int(limit), int(interval)
+        slot = int(now // interval)
+        key = f"wallet:rl:{digest}:{interval}:{slot}"
+        previous_key = f"wallet:rl:{digest}:{interval}:{slot - 1}"
+        timeout = 2 * interval + 1
+        cache.add(key, 0, timeout)
+        try:
+            current = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout)
+            current = 1
+        previous = cache.get(previous_key) or 0
+        overlap = 1 - (now - slot * interval) / interval
+        used = previous * overlap + current
+        verdicts.append(
+            Verdict(
+                allowed=used <= limit,
+                limit=limit,
+                interval=interval,
+                remaining=max(0, math.floor(limit - used)),
+            )
+        )
+    if not verdicts:
+        return None
+    refused = [verdict for verdict in verdicts if not verdict.allowed]
+    if refused:
+        return refused[0]
+    return min(verdicts, key=lambda verdict: verdict.remaining)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The caller's IP: ``REMOTE_ADDR``, or ``X-Forwarded-For`` behind trusted proxies."""
+    remote = request.META.get("REMOTE_ADDR", "") or ""
+    hops = int(wallet_settings.TRUSTED_PROXY_COUNT or 0)
+    if hops > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return remote
+
+
+def too_many_requests(verdict: Verdict) -> HttpResponse:
+    """The 429 JSON:API error of a request over its limit."""
+    body = {
+        "errors": [
+            {
+                "title": _("Too many requests"),
+                "detail": _("You have exceeded the limit of %(limit)s requests per %(interval)s s.")
+                % {"limit": verdict.limit, "interval": verdict.interval},
+                "code": "TOO_MANY_REQUESTS",
+                "status": "429",
+            }
+        ]
+    }
+    response = HttpResponse(json.dumps(body), status=429, content_type=JSONAPI_MEDIA_TYPE)
+    response["Retry-After"] = str(verdict.interval)
+    return response
+
+
+def _subject(request: HttpRequest) -> tuple[str, str] | None:
+    """``(subject, limits name)`` of a rate-limited request, ``None`` for other requests."""
+    try:
+        match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    ip = client_ip(request)
+    if OAUTH_NAMESPACE in match.namespaces:
+        return f"oauth|{ip}", "token"
+    if API_NAMESPACE not in match.namespaces:
+        return None
+    access = resolve_access(request)
+    if access is None:
+        return f"anonymous|{ip}", "test"
+    caller = access.actor.application_id or f"{access.actor.owner_type}:{access.actor.owner_id}"
+    return f"{access.scope.mode}|{caller}|{ip}", access.scope.mode
+
+
+class RateLimitMiddleware:
+    """Apply the rate limits to the API and OAuth2 endpoints and add the headers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        """Count the request, refuse it over the limit, else serve it with the headers."""
+        subject = _subject(request)
+        if subject is None:
+            return self.get_response(request)
+        name, limits_name = subject
+        verdict = hit(name, rate_limits().get(limits_name) or [])
+        if verdict is None:
+            return self.get_response(request)
+        response = self.get_response(request) if verdict.allowed else too_many_requests(verdict)
+        response["X-Ratelimit-Limit"] = str(verdict.limit)
+        response["X-Ratelimit-Interval"] = str(verdict.interval)
+        response["X-Ratelimit-Remaining"] = str(verdict.remaining)
+        return response
