@@ -96,7 +96,12 @@ def audit_entries(
     resource_id: str | None = None,
     versions_only: bool = False,
 ) -> QuerySet[AuditEntry]:
-    """Audit entries of the scope's mode, optionally of one resource; versions are CRUD events."""
+    """Audit entries of the scope's mode, optionally of one resource; versions are CRUD events.
+
+    Customers never read the audit log (DESIGN roles table), so their scope sees nothing.
+    """
+    if scope.is_customer:
+        return AuditEntry.objects.none()
     queryset = AuditEntry.objects.filter(mode=scope.mode)
     if resource_type is not None:
         queryset = queryset.filter(resource_type=resource_type)
