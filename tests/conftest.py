@@ -16,7 +16,25 @@ def _load_schema() -> dict:
     path = SHARED / "jsonapi" / "schema.json"
     if not path.exists():  # a checkout without shared/ beside it uses the vendored copy
         path = LOCAL_SCHEMA
-    return json.loads(path.read_text())
+    return _match_all_patterns(json.loads(path.read_text()))
+
+
+def _match_all_patterns(node):
+    """Rewrite the schema's match-all ``patternProperties`` key ``""`` as ``"^"``.
+
+    jsonschema joins the pattern keys to find additional properties, and an empty join is
+    falsy, so with ``""`` every attribute, meta and relationship member counted as forbidden.
+    """
+    if isinstance(node, dict):
+        patterns = node.get("patternProperties")
+        if isinstance(patterns, dict) and "" in patterns:
+            node["patternProperties"] = {("^" if k == "" else k): v for k, v in patterns.items()}
+        for value in node.values():
+            _match_all_patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            _match_all_patterns(value)
+    return node
 
 
 _SCHEMA = _load_schema()

@@ -1,5 +1,60 @@
-"""Routes of the JSON:API (namespace ``wallet-api``), mounted by the shop at ``/api/``."""
+"""Routes of the JSON:API (namespace ``wallet-api``), mounted by the shop at ``/api/``.
+
+One set of trailing-slash-free routes per resource type: the collection, the item, and for each
+relationship its related route and its ``relationships/<name>`` linkage route. Anything else
+under the mount point answers a JSON:API 404.
+"""
+
+from django.urls import URLPattern, path, re_path
+
+from wallet.api.resources import RESOURCES
+from wallet.api.schema import PublicSchemaView, PublicSwaggerView, serializer_for
+from wallet.api.views import (
+    CollectionView,
+    ItemView,
+    RelatedView,
+    RelationshipView,
+    not_found_view,
+)
 
 app_name = "wallet-api"
 
-urlpatterns: list = []
+
+def resource_patterns() -> list[URLPattern]:
+    """The routes of every resource type, named ``<type>-list``, ``<type>-detail`` …"""
+    patterns = []
+    for type_name, resource in RESOURCES.items():
+        serializer = serializer_for(type_name)
+        init = {"resource_type": type_name, "serializer_class": serializer}
+        patterns += [
+            path(type_name, CollectionView.as_view(**init), name=f"{type_name}-list"),
+            path(f"{type_name}/<str:pk>", ItemView.as_view(**init), name=f"{type_name}-detail"),
+        ]
+        for rel in resource.relationships:
+            rel_init = {
+                **init,
+                "relationship": rel.name,
+                "serializer_class": serializer_for(rel.target),
+            }
+            patterns += [
+                path(
+                    f"{type_name}/<str:pk>/relationships/{rel.name}",
+                    RelationshipView.as_view(**rel_init),
+                    name=f"{type_name}-relationships-{rel.name}",
+                ),
+                path(
+                    f"{type_name}/<str:pk>/{rel.name}",
+                    RelatedView.as_view(**rel_init),
+                    name=f"{type_name}-{rel.name}",
+                ),
+            ]
+    return patterns
+
+
+urlpatterns = [
+    path("schema/", PublicSchemaView.as_view(), name="schema"),
+    path("docs/", PublicSwaggerView.as_view(url_name="wallet-api:schema"), name="docs"),
+    *resource_patterns(),
+    path("", not_found_view, name="root"),
+    re_path(r"^.*$", not_found_view, name="not-found"),
+]

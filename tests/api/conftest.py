@@ -1,0 +1,124 @@
+"""Fixtures of the API contract tests: a JSON:API client that validates every response body.
+
+The caller is created in ONE place, the ``api_client`` fixture: today a staff session (an
+integration in ``WALLET["MODE"]``); the authentication issue switches it to bearer tokens.
+"""
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests import factories
+from tests.conftest import assert_jsonapi
+
+JSONAPI = "application/vnd.api+json"
+
+
+class JsonApiClient:
+    """A test client speaking JSON:API: it sends ``application/vnd.api+json`` and checks that
+    every response body is a valid JSON:API document (``response.doc`` holds it)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.headers: dict[str, str] = {}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content_type: str = JSONAPI,
+        accept: str = JSONAPI,
+        raw: bytes | str | None = None,
+        **extra: Any,
+    ) -> Any:
+        """Send one request and validate the answer; ``raw`` sends a body as is."""
+        headers = {"HTTP_ACCEPT": accept, **{f"HTTP_{k}": v for k, v in self.headers.items()}}
+        headers.update(extra)
+        call = getattr(self.client, method.lower())
+        if method.upper() in ("GET", "HEAD"):
+            response = call(path, **headers)
+        else:
+            data = raw if raw is not None else (json.dumps(body) if body is not None else "")
+            response = call(path, data=data, content_type=content_type, **headers)
+        response.doc = None
+        if response.content:
+            assert "html" not in response.get("Content-Type", ""), response.content[:200]
+            response.doc = assert_jsonapi(json.loads(response.content))
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        """GET ``path``."""
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
+        """POST a JSON:API document."""
+        return self.request("POST", path, body, **kwargs)
+
+    def patch(self, path: str, body: Any = None, **kwargs: Any) -> Any:
+        """PATCH a JSON:API document."""
+        return self.request("PATCH", path, body, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        """DELETE ``path``."""
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def anonymous_client(db) -> JsonApiClient:
+    """A JSON:API client without credentials."""
+    return JsonApiClient(Client())
+
+
+@pytest.fixture
+def api_client(db, staff_user) -> JsonApiClient:
+    """The API caller of the contract tests: an integration in test mode."""
+    client = Client()
+    client.force_login(staff_user)
+    return JsonApiClient(client)
+
+
+@pytest.fixture
+def gateway(db):
+    """The test gateway in test mode."""
+    return factories.PaymentGatewayFactory()
+
+
+@pytest.fixture
+def order(db, gateway):
+    """A draft order of a customer, payable through the test gateway."""
+    return factories.OrderFactory(payment_gateway=gateway)
+
+
+@pytest.fixture
+def payment(db, order):
+    """An external payment on ``order`` (Visa ending 4242)."""
+    return factories.ExternalPaymentFactory(order=order, last4="4242")
+
+
+@pytest.fixture
+def source(db, payment):
+    """A saved source of the order's customer, made from ``payment``."""
+    return factories.CustomerPaymentSourceFactory(
+        customer=payment.order.customer,
+        payment_source=payment,
+        last4="1111",
+        reference="ANY-EXTERNAL-REFEFERNCE",
+        reference_origin="ANY-EXTERNAL-REFEFERNCE-ORIGIN",
+        metadata={"foo": "bar"},
+        is_default=True,
+    )
+
+
+def errors_of(response: Any) -> list[dict[str, Any]]:
+    """The error objects of a response (fails when it is not an error document)."""
+    assert response.doc is not None and "errors" in response.doc, response.content
+    return response.doc["errors"]
+
+
+def first_error(response: Any) -> dict[str, Any]:
+    """The first error object of an error response."""
+    return errors_of(response)[0]

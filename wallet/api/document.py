@@ -1,0 +1,227 @@
+"""Building JSON:API documents: resource objects, compound documents and the query they obey.
+
+Resource objects look exactly like Commerce Layer's (``../shared/seeds``): ``id``, ``type``,
+absolute ``links.self``, ``attributes`` in the documented order, ``relationships`` carrying only
+``links.self``/``links.related`` (plus ``data`` when the relationship is included), and
+``meta.mode``. Relationship links never touch the database; included resources are loaded one
+query per relationship of the include tree, whatever the number of rows.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import Model
+from django.utils.translation import gettext as _
+
+from wallet.api.errors import bad_parameter
+from wallet.api.resources import RESOURCES, Relationship, Resource
+from wallet.selectors import Scope
+
+IncludeTree = dict[str, "IncludeTree"]
+
+
+def format_datetime(value: datetime | None) -> str | None:
+    """Render a timestamp as UTC ISO-8601 with milliseconds and ``Z``."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def parse_include(value: str | None, resource: Resource) -> IncludeTree:
+    """Parse ``include=a,b.c`` into a tree, refusing any path that is not includable."""
+    tree: IncludeTree = {}
+    if value is None:
+        return tree
+    for path in value.split(","):
+        path = path.strip()
+        if not path:
+            raise bad_parameter("INVALID_INCLUDE", "include", _("An include path is empty"))
+        current, node = resource, tree
+        for name in path.split("."):
+            rel = current.relationship_map.get(name)
+            if rel is None or not rel.includable:
+                raise bad_parameter(
+                    "INVALID_INCLUDE",
+                    "include",
+                    _("%(path)s is not a valid relationship of %(type)s")
+                    % {"path": path, "type": current.type},
+                )
+            node = node.setdefault(name, {})
+            current = RESOURCES[rel.target]
+    return tree
+
+
+def parse_fields(query_params: Any) -> dict[str, set[str]]:
+    """Parse ``fields[type]=a,b`` sparse fieldsets, refusing unknown types and fields."""
+    fieldsets: dict[str, set[str]] = {}
+    for key in query_params:
+        if not key.startswith("fields"):
+            continue
+        parameter = key
+        if not (key.startswith("fields[") and key.endswith("]")):
+            raise bad_parameter("INVALID_FIELD", parameter, _("Use fields[type]=a,b"))
+        type_name = key[len("fields[") : -1]
+        resource = RESOURCES.get(type_name)
+        if resource is None:
+            raise bad_parameter(
+                "INVALID_FIELD",
+                parameter,
+                _("%(type)s is not a resource type") % {"type": type_name},
+            )
+        names = {name.strip() for name in query_params.get(key, "").split(",") if name.strip()}
+        unknown = sorted(names - resource.field_names)
+        if unknown:
+            raise bad_parameter(
+                "INVALID_FIELD",
+                parameter,
+                _("%(field)s is not a valid field of %(type)s")
+                % {"field": ", ".join(unknown), "type": type_name},
+            )
+        fieldsets[type_name] = names
+    return fieldsets
+
+
+@dataclass
+class Context:
+    """What rendering needs from the request: the base URL, scope, fieldsets and includes."""
+
+    base_url: str
+    scope: Scope
+    fields: dict[str, set[str]] = field(default_factory=dict)
+    include: IncludeTree = field(default_factory=dict)
+
+    def self_link(self, type_name: str, pk: Any) -> str:
+        """The absolute URL of a resource object."""
+        return f"{self.base_url}{type_name}/{pk}"
+
+
+class Compound:
+    """The loaded include tree of a response: linkage per object and the included objects."""
+
+    def __init__(self) -> None:
+        self.linkage: dict[tuple[str, Any], dict[str, Any]] = defaultdict(dict)
+        self.included: dict[tuple[str, Any], tuple[Resource, Model]] = {}
+
+    def load(
+        self, resource: Resource, objects: list[Model], tree: IncludeTree, scope: Scope
+    ) -> None:
+        """Load every relationship of ``tree`` for ``objects``: one query per relationship."""
+        for name, subtree in tree.items():
+            rel = resource.relationship_map[name]
+            target = RESOURCES[rel.target]
+            related = load_relationship(rel, objects, scope)
+            children: dict[Any, Model] = {}
+            for obj in objects:
+                value = related.get(obj.pk)
+                self.linkage[(resource.type, obj.pk)][name] = value
+                for child in value if rel.many else [value] if value is not None else []:
+                    children[child.pk] = child
+                    self.included.setdefault((target.type, child.pk), (target, child))
+            if subtree and children:
+                self.load(target, list(children.values()), subtree, scope)
+
+
+def load_relationship(rel: Relationship, parents: list[Model], scope: Scope) -> dict[Any, Any]:
+    """The targets of ``rel`` for each parent (by pk): an object or ``None``, or a list."""
+    target = RESOURCES[rel.target]
+    if not rel.many:
+        ids = {getattr(parent, rel.fk) for parent in parents} - {None}
+        found = {obj.pk: obj for obj in target.queryset(scope).filter(pk__in=ids)} if ids else {}
+        return {parent.pk: found.get(getattr(parent, rel.fk)) for parent in parents}
+    keys = {rel.parent_key(parent) for parent in parents} - {None}
+    groups: dict[Any, list[Model]] = defaultdict(list)
+    if keys:
+        for child in rel.load(scope, list(keys)):
+            groups[rel.child_key(child)].append(child)
+    return {parent.pk: groups.get(rel.parent_key(parent), []) for parent in parents}
+
+
+def identifier(type_name: str, obj: Model | None) -> dict[str, str] | None:
+    """A resource identifier object, or ``None``."""
+    if obj is None:
+        return None
+    return {"type": type_name, "id": str(obj.pk)}
+
+
+def linkage_data(rel: Relationship, value: Any) -> Any:
+    """The ``data`` member of a relationship: an identifier, ``None`` or a list of them."""
+    if rel.many:
+        return [identifier(rel.target, child) for child in value]
+    return identifier(rel.target, value)
+
+
+def relationship_links(ctx: Context, type_name: str, pk: Any, name: str) -> dict[str, str]:
+    """``links.self`` (the relationship route) and ``links.related`` (the related route)."""
+    base = ctx.self_link(type_name, pk)
+    return {"self": f"{base}/relationships/{name}", "related": f"{base}/{name}"}
+
+
+def attribute_value(attr: Any, obj: Model) -> Any:
+    """The rendered value of one attribute of ``obj``."""
+    value = attr.getter(obj) if attr.getter else getattr(obj, attr.field)
+    if attr.kind == "datetime":
+        return format_datetime(value)
+    return value
+
+
+def resource_object(
+    resource: Resource, obj: Model, ctx: Context, compound: Compound | None = None
+) -> dict[str, Any]:
+    """Render one resource object in Commerce Layer's shape."""
+    fieldset = ctx.fields.get(resource.type)
+    self_link = ctx.self_link(resource.type, obj.pk)
+    data: dict[str, Any] = {
+        "id": str(obj.pk),
+        "type": resource.type,
+        "links": {"self": self_link},
+        "attributes": {
+            attr.name: attribute_value(attr, obj)
+            for attr in resource.readable_attributes
+            if fieldset is None or attr.name in fieldset
+        },
+    }
+    linkage = compound.linkage.get((resource.type, obj.pk), {}) if compound else {}
+    relationships: dict[str, Any] = {}
+    for rel in resource.relationships:
+        if fieldset is not None and rel.name not in fieldset:
+            continue
+        member: dict[str, Any] = {
+            "links": {
+                "self": f"{self_link}/relationships/{rel.name}",
+                "related": f"{self_link}/{rel.name}",
+            }
+        }
+        if rel.name in linkage:
+            member["data"] = linkage_data(rel, linkage[rel.name])
+        relationships[rel.name] = member
+    if relationships:
+        data["relationships"] = relationships
+    data["meta"] = {"mode": obj.mode}
+    return data
+
+
+def build_document(
+    resource: Resource,
+    objects: list[Model] | Model | None,
+    ctx: Context,
+    *,
+    many: bool,
+) -> dict[str, Any]:
+    """A top-level document: ``data`` (one object, ``null`` or a list) and ``included``."""
+    primary = objects if many else [objects] if objects is not None else []
+    compound = Compound()
+    if ctx.include and primary:
+        compound.load(resource, primary, ctx.include, ctx.scope)
+    rendered = [resource_object(resource, obj, ctx, compound) for obj in primary]
+    document: dict[str, Any] = {"data": rendered if many else (rendered[0] if rendered else None)}
+    if ctx.include:
+        primary_keys = {(resource.type, obj.pk) for obj in primary}
+        document["included"] = [
+            resource_object(target, obj, ctx, compound)
+            for key, (target, obj) in compound.included.items()
+            if key not in primary_keys
+        ]
+    return document
