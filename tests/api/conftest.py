@@ -122,3 +122,13 @@ def errors_of(response: Any) -> list[dict[str, Any]]:
 def first_error(response: Any) -> dict[str, Any]:
     """The first error object of an error response."""
     return errors_of(response)[0]
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_fresh(settings):
+    """Fast password hashing (factories set passwords) and empty rate-limit counters (user ids
+    repeat across tests, so counts would carry over)."""
+    from django.core.cache import cache
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
