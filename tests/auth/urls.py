@@ -5,6 +5,7 @@ resolution and rate limiting are tested apart from the JSON:API views (tested in
 and the isolation tests against the real routes).
 """
 
+from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
@@ -32,6 +33,7 @@ def probe(request: HttpRequest) -> JsonResponse:
 api_patterns = ([path("probe", probe, name="probe")], "wallet-api")
 
 urlpatterns = [
+    path("admin/", admin.site.urls),
     path("oauth/", include("wallet.oauth_urls")),
     path("api/", include(api_patterns)),
     path("elsewhere", probe, name="elsewhere"),
