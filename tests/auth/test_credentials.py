@@ -2,9 +2,9 @@
 
 import json
 import os
-from io import StringIO
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
