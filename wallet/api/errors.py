@@ -151,6 +151,11 @@ def validation_error(
     for field, error in items:
         message = " ".join(str(m) for m in error.messages) if error.messages else str(error)
         word = ERROR_WORDS.get(error.code or "", "invalid")
+        unique_check = (error.params or {}).get("unique_check") if error.params else None
+        if field in (None, "__all__") and unique_check:
+            # A multi-field unique constraint (email + mode): point at the API-visible field.
+            field = next((name for name in unique_check if name != "mode"), None)
+            word = "taken"
         if field in (None, "__all__"):
             errors.append(
                 error_object(422, "VALIDATION_ERROR", message, title=message, meta={"error": word})
