@@ -21,9 +21,7 @@ from wallet.models import (
     Transaction,
 )
 
-# Only the admin is under test here; its own URLconf keeps it independent of the other routes.
-urlpatterns = [path("admin/", admin.site.urls)]
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 CARD_NUMBER = "4242 4242 4242 4242"
 TOKEN = "tok_test_visa_4242_1230"
