@@ -325,8 +325,11 @@ def _sync_user(customer: Customer, password: str | None) -> None:
     if user is None and user_model._default_manager.filter(email__iexact=customer.email).exists():
         # Never set the password of an account this customer is not linked to (takeover).
         raise ValidationError(
-            {"email": _("an account with this email already exists; sign in instead")},
-            code="taken",
+            {
+                "email": ValidationError(
+                    _("an account with this email already exists; sign in instead"), code="taken"
+                )
+            }
         )
     if user is None:
         user = user_model(email=customer.email)
@@ -367,7 +370,9 @@ def create_customer(
 
 def _validate_password(password: str | None) -> None:
     if password is not None and len(password) < 8:
-        raise ValidationError({"password": _("must be at least 8 characters")}, code="too_short")
+        raise ValidationError(
+            {"password": ValidationError(_("must be at least 8 characters"), code="too_short")}
+        )
 
 
 def update_customer(
@@ -515,7 +520,11 @@ def update_external_payment(
         changes["payment_source_token"] != payment.payment_source_token
     ):
         raise ValidationError(
-            {"payment_source_token": _("cannot be changed after creation")}, code="immutable"
+            {
+                "payment_source_token": ValidationError(
+                    _("cannot be changed after creation"), code="immutable"
+                )
+            }
         )
     changes = {k: v for k, v in changes.items() if k != "payment_source_token"}
     if "order" in changes and changes["order"] is not None:
@@ -548,7 +557,13 @@ def create_payment_source(
     metadata: dict[str, Any] | None = None,
     actor: Actor = SYSTEM,
 ) -> CustomerPaymentSource:
-    """Save a payment source in a customer's wallet; the first one becomes the default."""
+    """Save a payment source in a customer's wallet; the first one becomes the default.
+
+    A customer acting for themselves (``actor.owner_type == "customer"``) saves only a card they
+    paid with: ``payment_source`` is required and must be a payment on one of their orders.
+    """
+    if actor.owner_type == "customer":
+        _require_own_payment(customer, payment_source, actor)
     source = CustomerPaymentSource(
         mode=customer.mode,
         customer=customer,
@@ -570,8 +585,11 @@ def create_payment_source(
             ).first()
             if duplicate:
                 raise ValidationError(
-                    {"payment_source": _("this card is already saved in the wallet")},
-                    code="taken",
+                    {
+                        "payment_source": ValidationError(
+                            _("this card is already saved in the wallet"), code="taken"
+                        )
+                    }
                 )
         has_default = CustomerPaymentSource.objects.filter(
             customer=customer, mode=customer.mode, is_default=True
@@ -582,6 +600,19 @@ def create_payment_source(
             # Moves the default through the audited path, so the old default's change is logged.
             set_default_payment_source(source, actor=actor)
         return source
+
+
+def _require_own_payment(
+    customer: Customer, payment_source: ExternalPayment | None, actor: Actor
+) -> None:
+    if customer.pk != actor.owner_id:
+        raise ValidationError({"customer": _("must be yourself")}, code="invalid")
+    if payment_source is None:
+        raise ValidationError({"payment_source": _("can't be blank")}, code="blank")
+    if payment_source.order.customer_id != actor.owner_id or payment_source.mode != customer.mode:
+        raise ValidationError(
+            {"payment_source": _("must be a payment on one of your orders")}, code="invalid"
+        )
 
 
 def update_payment_source(
@@ -675,7 +706,11 @@ def save_payment_to_wallet(
     customer = order.customer
     if customer is None:
         raise ValidationError(
-            {"customer": _("a guest order cannot save a card to a wallet")}, code="blank"
+            {
+                "customer": ValidationError(
+                    _("a guest order cannot save a card to a wallet"), code="blank"
+                )
+            }
         )
     instrument = dict(payment.payment_instrument or {})
     fingerprint = str(instrument.get("fingerprint") or "")[:64]
@@ -733,8 +768,11 @@ def pay_order_with_source(
     """
     if order.customer_id is None or order.customer_id != source.customer_id:
         raise ValidationError(
-            {"customer_payment_source": _("does not belong to the order's customer")},
-            code="invalid",
+            {
+                "customer_payment_source": ValidationError(
+                    _("does not belong to the order's customer"), code="invalid"
+                )
+            }
         )
     _require_payable(order)
     with transaction.atomic():
@@ -780,7 +818,11 @@ def place_order(order: Order, *, actor: Actor = SYSTEM) -> Transaction:
         payment = locked.external_payments.order_by("-created_at").first()
         if payment is None:
             raise ValidationError(
-                {"external_payments": _("the order has no payment to authorize")}, code="blank"
+                {
+                    "external_payments": ValidationError(
+                        _("the order has no payment to authorize"), code="blank"
+                    )
+                }
             )
         try:
             result = gateway_for(locked.payment_gateway).authorize(

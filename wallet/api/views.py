@@ -508,7 +508,11 @@ def run_order_triggers(view: JsonApiView, order: Model, triggers: dict[str, Any]
             )
             if payment is None:
                 raise DjangoValidationError(
-                    {name: _("the order has no payment to save")}, code="blank"
+                    {
+                        name: DjangoValidationError(
+                            _("the order has no payment to save"), code="blank"
+                        )
+                    }
                 )
             return services.save_payment_to_wallet(payment, actor=access.actor)
 
