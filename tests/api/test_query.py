@@ -298,16 +298,16 @@ def test_external_payment_filters_through_nullable_relations(payments, condition
     assert matching(payments, params, PAYMENT_SPEC, ExternalPayment.objects.all()) == expected
 
 
+@pytest.mark.parametrize("value", ["lots", "1.5", "1_000", "1000,x", "99999999999999999999"])
+def test_integer_values_must_be_64_bit_integers(payments, value):
+    params = {"filter[q][order_amount_in]": value}
+    error = error_of(params, PAYMENT_SPEC, ExternalPayment.objects.all())
+    assert (error.code, error.parameter) == ("INVALID_FILTER", "filter[q][order_amount_in]")
+
+
 def test_order_id_filter(payments):
     params = {"filter[q][order_id_eq]": payments["p2"].order_id}
     assert matching(payments, params, PAYMENT_SPEC, ExternalPayment.objects.all()) == {"p2"}
-
-
-def test_integer_value_that_is_not_a_number_is_refused(payments):
-    error = error_of(
-        {"filter[q][order_amount_gt]": "lots"}, PAYMENT_SPEC, ExternalPayment.objects.all()
-    )
-    assert (error.code, error.parameter) == ("INVALID_FILTER", "filter[q][order_amount_gt]")
 
 
 @pytest.mark.parametrize(
@@ -467,9 +467,70 @@ def test_matches_escapes_regex_characters_and_honours_backslash(sources):
     assert found("50_xoff%") == {"other"}
 
 
-def test_like_to_regex():
+def test_like_to_regex_for_postgresql():
     assert like_to_regex("a%b_c.") == r"^a.*b.c\.$"
     assert like_to_regex(r"100\%") == r"^100\%$"
+
+
+def test_like_to_regex_for_python_commits_to_the_earliest_segment():
+    assert like_to_regex("a%b%c_", python=True) == r"(?s:^a(?>.*?b).*c.\Z)"
+    assert like_to_regex("%%", python=True) == r"(?s:^.*\Z)"
+    assert like_to_regex("a.b", python=True) == r"(?s:^a\.b\Z)"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("a_b", {"newline"}),
+        ("a%", {"newline", "trailing", "long"}),
+        ("abc", set()),
+        ("abc_", {"trailing"}),
+        ("%a%a%a%a%a%a%a%a%a%a%a%a%a%b", set()),
+        ("%a%a%a%a%a%a%a%a%a%a%a%a%a%a", {"long"}),
+        ("a%a_a%", {"long"}),
+    ],
+)
+def test_matches_is_the_same_on_every_database(sources, pattern, expected):
+    customer = sources["c"].customer
+    records = {
+        "newline": CustomerPaymentSourceFactory(customer=customer, reference="a\nb"),
+        "trailing": CustomerPaymentSourceFactory(customer=customer, reference="abc\n"),
+        "long": CustomerPaymentSourceFactory(customer=customer, reference="a" * 255),
+    }
+    queryset = CustomerPaymentSource.objects.filter(pk__in=[r.pk for r in records.values()])
+    params = {"filter[q][reference_matches]": pattern}
+    assert matching(records, params, queryset=queryset) == expected
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [('{"a__b": 1}', {"a"}), ('{"exact": "x"}', {"b"}), ('{"contains": {"isnull": true}}', {"c"})],
+)
+def test_jcont_keys_that_look_like_lookups_are_keys(sources, document, expected):
+    for name, metadata in {
+        "a": {"a__b": 1, "a": {"b": 2}},
+        "b": {"exact": "x"},
+        "c": {"contains": {"isnull": True}},
+    }.items():
+        CustomerPaymentSource.objects.filter(pk=sources[name].pk).update(metadata=metadata)
+    assert matching(sources, {"filter[q][metadata_jcont]": document}) == expected
+
+
+@pytest.mark.skipif(
+    not connection.features.supports_json_field_contains, reason="numeric keys: PostgreSQL"
+)
+def test_jcont_with_a_numeric_key(sources):
+    CustomerPaymentSource.objects.filter(pk=sources["a"].pk).update(metadata={"0": "zero"})
+    assert matching(sources, {"filter[q][metadata_jcont]": '{"0": "zero"}'}) == {"a"}
+
+
+@pytest.mark.skipif(
+    connection.features.supports_json_field_contains, reason="only without JSON containment"
+)
+def test_jcont_with_a_numeric_key_is_refused_without_containment(sources):
+    error = error_of({"filter[q][metadata_jcont]": '{"0": "zero"}'})
+    assert (error.code, error.parameter) == ("INVALID_FILTER", "filter[q][metadata_jcont]")
+    assert "PostgreSQL" in error.detail
 
 
 @pytest.mark.parametrize(
@@ -505,6 +566,7 @@ def test_like_to_regex():
         ("filter[created_at_from]", "2018-13-01", "ISO 8601"),
         ("filter[updated_at_to]", "2018-02-30T00:00:00Z", "ISO 8601"),
         ("filter[q][reference_eq]", "a\x00b", "NUL"),
+        ("filter[q][created_at_gt]", "0001-01-01T00:00:00+01:00", "ISO 8601"),
         ("filter[q][reference_matches]", "a\x00%", "NUL"),
     ],
 )

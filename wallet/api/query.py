@@ -154,6 +154,9 @@ _SUFFIXES = sorted(PREDICATES, key=len, reverse=True)
 # Conditions whose negation is a plain NOT (they are about NULL themselves).
 _NULL_AWARE = {"isnull", "present", "exact_or_null"}
 
+# The operand of the flag predicates (present/blank have none).
+_FLAG_OPERANDS = {"null": True, "not_null": True, "true": True, "false": False}
+
 TRUE_VALUES = {"true", "t", "1"}
 FALSE_VALUES = {"false", "f", "0"}
 RANGE_FILTERS = {
@@ -162,6 +165,7 @@ RANGE_FILTERS = {
     "updated_at_from": ("updated_at", "gte"),
     "updated_at_to": ("updated_at", "lte"),
 }
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _FILTER_KEY = re.compile(r"^filter\[([^\[\]]*)\](?:\[([^\[\]]*)\])?$")
 
 
@@ -254,7 +258,9 @@ def parse_timestamp(value: str, parameter: str) -> datetime:
         if parsed is None:
             day = parse_date(text)
             parsed = datetime.combine(day, time.min) if day else None
-    except ValueError:
+        if parsed is not None:  # normalised now: the database adapters would overflow later
+            parsed = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         parsed = None
     if parsed is None:
         raise _invalid(
@@ -262,7 +268,7 @@ def parse_timestamp(value: str, parameter: str) -> datetime:
             _("%(value)r is not an ISO 8601 date-time such as 2018-01-01T12:00:00.000Z.")
             % {"value": value},
         )
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed
 
 
 def coerce(value: str, kind: str, parameter: str) -> Any:
@@ -280,11 +286,15 @@ def coerce(value: str, kind: str, parameter: str) -> Any:
                 raise ValueError(value)
             return day
         if kind == "int":
-            return int(value.strip(), 10)
-        if kind == "decimal":
-            return Decimal(value.strip())
-        if kind == "float":
-            return float(value.strip())
+            number = int(value.strip(), 10) if _INTEGER.match(value.strip()) else None
+            if number is None or not -(2**63) <= number < 2**63:
+                raise ValueError(value)
+            return number
+        if kind in ("decimal", "float"):
+            decimal = Decimal(value.strip())
+            if not decimal.is_finite():
+                raise ValueError(value)
+            return decimal if kind == "decimal" else float(decimal)
     except (ValueError, InvalidOperation):
         raise _invalid(
             parameter, _("%(value)r is not a valid %(kind)s.") % {"value": value, "kind": kind}
@@ -297,25 +307,34 @@ def _split_list(value: str) -> list[str]:
     return [item for item in value.split(",") if item != ""]
 
 
-def like_to_regex(pattern: str) -> str:
-    """A SQL LIKE pattern as an anchored regex that Python ``re`` and PostgreSQL read alike.
+def like_to_regex(pattern: str, *, python: bool = False) -> str:
+    """A SQL LIKE pattern as an anchored, case-sensitive regex (the lookup adds the case).
 
     ``%`` is any run of characters, ``_`` one character, ``\\`` makes the next one literal;
-    every other non-alphanumeric character is backslash-escaped (literal in both dialects).
+    every other non-alphanumeric character is backslash-escaped, literal in both PostgreSQL's
+    and Python's dialects. PostgreSQL's engine does not backtrack, but Python's (SQLite's
+    ``REGEXP``) would on ``%a%a%a…``: with ``python=True`` every segment between two ``%``
+    matches at its earliest place inside an atomic group, which is enough for fixed-length
+    segments and keeps the match linear; ``.`` also matches newlines and ``\\Z`` ends there.
     """
-    out = ["^"]
+    segments: list[list[str]] = [[]]
     chars = iter(pattern)
     for char in chars:
         if char == "\\":
-            out.append(_regex_literal(next(chars, "\\")))
+            segments[-1].append(_regex_literal(next(chars, "\\")))
         elif char == "%":
-            out.append(".*")
+            segments.append([])
         elif char == "_":
-            out.append(".")
+            segments[-1].append(".")
         else:
-            out.append(_regex_literal(char))
-    out.append("$")
-    return "".join(out)
+            segments[-1].append(_regex_literal(char))
+    parts = ["".join(segment) for segment in segments]
+    if not python:
+        return "^" + ".*".join(parts) + "$"
+    if len(parts) == 1:
+        return f"(?s:^{parts[0]}\\Z)"
+    middle = "".join(f"(?>.*?{part})" for part in parts[1:-1] if part)
+    return f"(?s:^{parts[0]}{middle}.*{parts[-1]}\\Z)"
 
 
 def _regex_literal(char: str) -> str:
@@ -325,10 +344,10 @@ def _regex_literal(char: str) -> str:
 # --- conditions -----------------------------------------------------------------------------
 
 
-def _condition(lookup: str, path: str, value: Any) -> Q:
+def _condition(lookup: str, path: str, value: Any, *, python_regex: bool = False) -> Q:
     """The positive condition of one predicate on one path."""
     if lookup == "like":
-        return Q(**{f"{path}__iregex": like_to_regex(value)})
+        return Q(**{f"{path}__iregex": like_to_regex(value, python=python_regex)})
     if lookup == "exact_or_null":
         return Q(**{path: value}) | Q(**{f"{path}__isnull": True})
     if lookup == "present":
@@ -471,9 +490,13 @@ def ransack_condition(
             combined = q if index == 0 else combined | q
         return combined, many
 
+    # SQLite's REGEXP is Python's backtracking ``re``: give it the linear form of the pattern.
+    python_regex = connections[queryset.db].vendor == "sqlite"
     combined = None
     for path, target in zip(paths, targets, strict=True):
-        q = _attribute_condition(predicate, name, path, target, raw, negate, parameter)
+        q = _attribute_condition(
+            predicate, name, path, target, raw, negate, parameter, python_regex
+        )
         if q is None:
             return None, many
         combined = q if combined is None else combined | q
@@ -488,26 +511,27 @@ def _attribute_condition(
     raw: str,
     negate: bool,
     parameter: str,
+    python_regex: bool,
 ) -> Q | None:
     """The condition of one predicate on one attribute (None when a list value is empty)."""
+
+    def build(value: Any) -> Q:
+        return _condition(predicate.lookup, path, value, python_regex=python_regex)
+
     if predicate.values == FLAG:
-        value: Any = {"null": True, "not_null": True, "true": True, "false": False}.get(name)
-        q = _condition(predicate.lookup, path, value)
-    elif predicate.values == LIST:
+        q = build(_FLAG_OPERANDS.get(name))
+    elif predicate.values in (LIST, ANY, ALL):
         items = _values(raw, predicate, target, parameter)
         if not items:
             return None
-        q = _condition(predicate.lookup, path, items)
-    elif predicate.values in (ANY, ALL):
-        items = _values(raw, predicate, target, parameter)
-        if not items:
-            return None
-        q = _condition(predicate.lookup, path, items[0])
-        for item in items[1:]:
-            other = _condition(predicate.lookup, path, item)
-            q = q | other if predicate.values == ANY else q & other
+        if predicate.values == LIST:
+            q = build(items)
+        else:
+            q = build(items[0])
+            for item in items[1:]:
+                q = q | build(item) if predicate.values == ANY else q & build(item)
     else:
-        q = _condition(predicate.lookup, path, _values(raw, predicate, target, parameter)[0])
+        q = build(_values(raw, predicate, target, parameter)[0])
     return _negate(q, predicate.lookup, path, target) if negate else q
 
 
