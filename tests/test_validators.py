@@ -79,3 +79,44 @@ def test_json_object_refuses_nested_card_numbers():
 
 def test_json_object_accepts_fifty_short_keys():
     validate_json_object({f"key{i}": "value" for i in range(50)})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("400000000002", True),  # 12 digits: the shortest card number
+        ("40000000006", False),  # 11 digits, Luhn-valid too
+        ("4000000000000000006", True),  # 19 digits: the longest
+        ("40000000000000000002", False),  # 20 digits, Luhn-valid too
+    ],
+)
+def test_card_number_length_bounds(value, expected):
+    assert luhn_valid(value)
+    assert is_card_number(value) is expected
+
+
+def test_json_object_accepts_keys_of_forty_characters():
+    validate_json_object({"k" * 40: 1})
+
+
+def test_json_object_accepts_exactly_sixteen_kib():
+    # {"a":"xxx..."} serialized compactly is 8 bytes of framing plus the value.
+    validate_json_object({"a": "x" * (16 * 1024 - 8)})
+    with pytest.raises(ValidationError):
+        validate_json_object({"a": "x" * (16 * 1024 - 7)})
+
+
+def test_json_object_refuses_a_card_number_used_as_a_key():
+    with pytest.raises(ValidationError) as exc:
+        validate_json_object({"4242 4242 4242 4242": "visa"})
+    assert exc.value.code == "card_number"
+
+
+def test_json_object_refuses_a_card_number_sent_as_a_json_number():
+    with pytest.raises(ValidationError) as exc:
+        validate_json_object({"card": {"pan": 4242424242424242}})
+    assert exc.value.code == "card_number"
+
+
+def test_json_object_accepts_ordinary_numbers_and_booleans():
+    validate_json_object({"count": 3, "total": 4990, "ok": True, "ratio": 0.5, "none": None})

@@ -60,9 +60,11 @@ def validate_no_card_number(value: Any) -> None:
 
 
 def _strings(value: Any) -> Iterator[str]:
-    """Yield every string inside a JSON value, keys included."""
+    """Yield every string inside a JSON value, keys and integers included."""
     if isinstance(value, str):
         yield value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        yield str(value)  # a card number sent as a JSON number is still a card number
     elif isinstance(value, dict):
         for key, item in value.items():
             yield str(key)
