@@ -44,7 +44,9 @@ def is_allowed(access: Access, resource_type: str, action: str, obj: Any = None)
     """Whether ``access``'s role may perform ``action`` on ``resource_type``.
 
     ``obj`` is the record acted on (retrieve, update, delete) or, for a customer creating a
-    saved source, the external payment it is created from.
+    saved source, the external payment it is created from. Without ``obj`` the answer is the
+    role's: whether it may act on that type at all (the object rules then wait for the object;
+    ``services.create_payment_source`` also refuses a customer's card without their payment).
     """
     if action not in ROLE_ACTIONS.get(access.role, {}).get(resource_type, frozenset()):
         return False
@@ -54,7 +56,7 @@ def is_allowed(access: Access, resource_type: str, action: str, obj: Any = None)
     if access.role == CUSTOMER and resource_type == "customer_payment_sources":
         if action == "create":
             # A customer saves only a card they paid with on one of their own orders.
-            return (
+            return obj is None or (
                 isinstance(obj, ExternalPayment)
                 and obj.mode == access.scope.mode
                 and obj.order.customer_id == access.scope.customer_id

@@ -1,0 +1,97 @@
+"""A small shop in one mode, for the role, customer-isolation and mode-isolation tests.
+
+``build_world`` makes a customer with a draft order, a payment on it saved as a card, a second
+payment not yet saved, an order without payments, a customer without orders, a placed order
+with a payment, and one audit entry: every route of the API has a target.
+"""
+
+from dataclasses import dataclass
+
+from tests import factories
+from wallet.gateways.test import make_test_token
+from wallet.models import (
+    AuditEntry,
+    Customer,
+    CustomerPaymentSource,
+    ExternalPayment,
+    Order,
+    PaymentGateway,
+)
+
+
+@dataclass
+class World:
+    """The records of one shop in one mode."""
+
+    mode: str
+    gateway: PaymentGateway
+    customer: Customer
+    order: Order
+    payment: ExternalPayment
+    source: CustomerPaymentSource
+    spare_payment: ExternalPayment
+    empty_order: Order
+    lonely_customer: Customer
+    placed_order: Order
+    placed_payment: ExternalPayment
+    audit: AuditEntry
+
+    def ids(self) -> dict[str, str]:
+        """The id of the record each resource type's routes act on."""
+        return {
+            "customer_payment_sources": self.source.pk,
+            "external_payments": self.payment.pk,
+            "customers": self.customer.pk,
+            "orders": self.order.pk,
+            "payment_gateways": self.gateway.pk,
+            "versions": self.audit.pk,
+            "event_stores": self.audit.pk,
+        }
+
+
+def build_world(mode: str = "test", prefix: str = "a") -> World:
+    """Create the records of a shop in ``mode``; emails start with ``prefix``."""
+    gateway = factories.PaymentGatewayFactory(mode=mode)
+    user = factories.UserFactory(username=f"{prefix}-{mode}@example.com")
+    customer = factories.CustomerFactory(user=user, mode=mode)
+    order = factories.OrderFactory(customer=customer, payment_gateway=gateway, mode=mode)
+    payment = factories.ExternalPaymentFactory(order=order, last4="1111")
+    source = factories.CustomerPaymentSourceFactory(
+        customer=customer, payment_source=payment, last4="1111", is_default=True
+    )
+    spare_payment = factories.ExternalPaymentFactory(order=order, last4="2222")
+    empty_order = factories.OrderFactory(customer=customer, payment_gateway=gateway, mode=mode)
+    lonely_customer = factories.CustomerFactory(
+        user=factories.UserFactory(username=f"{prefix}-lonely-{mode}@example.com"), mode=mode
+    )
+    placed_order = factories.OrderFactory(
+        customer=customer, payment_gateway=gateway, mode=mode, status=Order.Status.PLACED
+    )
+    placed_payment = factories.ExternalPaymentFactory(order=placed_order, last4="3333")
+    audit = AuditEntry.objects.create(
+        mode=mode,
+        resource_type="customer_payment_sources",
+        resource_id=source.pk,
+        event=AuditEntry.Event.CREATE,
+        changes={"reference": ["", "x"]},
+        who={"application": {"id": "seed", "kind": "integration"}},
+    )
+    return World(
+        mode=mode,
+        gateway=gateway,
+        customer=customer,
+        order=order,
+        payment=payment,
+        source=source,
+        spare_payment=spare_payment,
+        empty_order=empty_order,
+        lonely_customer=lonely_customer,
+        placed_order=placed_order,
+        placed_payment=placed_payment,
+        audit=audit,
+    )
+
+
+def new_card_token(last4: str = "4242") -> str:
+    """A test-gateway token of a card nobody saved yet."""
+    return make_test_token("visa", last4, 12, 2031)
