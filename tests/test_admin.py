@@ -4,9 +4,8 @@ import json
 
 import pytest
 from django import forms
-from django.contrib import admin
 from django.contrib.auth.models import Permission
-from django.urls import path, reverse
+from django.urls import reverse
 
 from tests import factories
 from wallet import services
@@ -239,6 +238,14 @@ def test_source_list_and_change_page_show_the_masked_tokens(client, admin_user, 
     for html in (listing, page):
         assert "••••1230" in html
         assert "••••9876" in html
+
+
+def test_source_list_shows_brand_and_expiry_and_flags_expired_cards(client, admin_user):
+    factories.CustomerPaymentSourceFactory(brand="discover", last4="1117", month=1, year=2024)
+    factories.CustomerPaymentSourceFactory(brand="visa", last4="4242", month=12, year=2030)
+    html = client.get(changelist_url(CustomerPaymentSource)).content.decode()
+    assert "Discover 01/2024 (expired)" in html
+    assert "Visa 12/2030<" in html
 
 
 def test_source_tokens_are_read_only_on_the_change_page(client, admin_user, wallet):

@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -425,7 +426,7 @@ def changes_display(changes: dict[str, Any]) -> SafeString:
         return format_html("{}", "-")
 
     def show(value: Any) -> str:
-        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=False)
 
     lines = []
     for field, change in masked.items():
@@ -800,11 +801,10 @@ class CustomerPaymentSourceAdmin(WalletModelAdmin):
     list_display = (
         "__str__",
         "customer",
-        "instrument",
+        "card",
         "masked_payment_source_token",
         "masked_customer_token",
         "is_default",
-        "last_used_at",
         "mode",
         "created_at",
     )
@@ -869,10 +869,21 @@ class CustomerPaymentSourceAdmin(WalletModelAdmin):
         """The gateway's customer token, masked to its last 4 characters."""
         return mask_token(obj.customer_token) or "-"
 
-    @admin.display(description=_("instrument"))
-    def instrument(self, obj: CustomerPaymentSource) -> str:
-        """``Visa •••• 4242``."""
-        return obj.instrument_label or "-"
+    @admin.display(description=_("card"))
+    def card(self, obj: CustomerPaymentSource) -> str:
+        """Brand and expiry, flagged when expired: ``Discover 01/2024 (expired)``."""
+        instrument = obj.payment_instrument or {}
+        brand = str(instrument.get("card_type") or "").replace("_", " ").title()
+        month, year = instrument.get("card_expiry_month"), instrument.get("card_expiry_year")
+        if not (month and year):
+            return brand or "-"
+        label = f"{brand} {month}/{year}".strip()
+        today = timezone.now().date()
+        try:
+            expired = (int(year), int(month)) < (today.year, today.month)
+        except ValueError:
+            expired = False
+        return f"{label} ({_('expired')})" if expired else label
 
     @admin.display(description=_("name"))
     def name_display(self, obj: CustomerPaymentSource) -> str:
