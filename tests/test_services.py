@@ -413,6 +413,30 @@ def test_update_payment_source_refuses_a_card_number_and_keeps_the_old_token(cus
     assert not _entries(source, AuditEntry.Event.UPDATE).exists()
 
 
+def test_update_payment_source_to_another_payment_copies_its_card(order, customer):
+    source = services.create_payment_source(customer=customer, payment_source_token="tok_1")
+    payment = _pay(order, token="tok_test_amex_0005_0629")
+    services.update_payment_source(source, {"payment_source": payment})
+    source.refresh_from_db()
+    assert source.payment_source_id == payment.pk
+    assert source.payment_instrument == payment.payment_instrument
+    assert source.fingerprint == payment.payment_instrument["fingerprint"]
+
+
+def test_update_payment_source_to_a_card_already_saved_is_refused(order, customer):
+    saved = services.save_payment_to_wallet(_pay(order))
+    other = services.create_payment_source(customer=customer, payment_source_token="tok_2")
+    same_card = _pay(order, token="tok_test_visa_4242_1230_again")
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_payment_source(other, {"payment_source": same_card})
+    assert "payment_source" in excinfo.value.message_dict
+    other.refresh_from_db()
+    assert other.payment_source_id is None
+    assert other.fingerprint == ""
+    assert not _entries(other, AuditEntry.Event.UPDATE).exists()
+    assert CustomerPaymentSource.objects.filter(fingerprint=saved.fingerprint).count() == 1
+
+
 def test_update_payment_source_default_true_moves_the_default(customer):
     first = services.create_payment_source(customer=customer, payment_source_token="tok_1")
     second = services.create_payment_source(customer=customer, payment_source_token="tok_2")

@@ -626,6 +626,22 @@ def update_payment_source(
         instrument = dict(new_source.payment_instrument or {}) if new_source else {}
         changes["payment_instrument"] = instrument
     with transaction.atomic():
+        if "payment_instrument" in changes:
+            _lock_customer(source.customer_id)
+            fingerprint = str((changes["payment_instrument"] or {}).get("fingerprint") or "")[:64]
+            # Refuse here: the one-source-per-card constraint would otherwise fail in the database.
+            if (
+                fingerprint
+                and CustomerPaymentSource.objects.filter(
+                    customer_id=source.customer_id, mode=source.mode, fingerprint=fingerprint
+                )
+                .exclude(pk=source.pk)
+                .exists()
+            ):
+                raise ValidationError(
+                    {"payment_source": _("this card is already saved in the wallet")},
+                    code="taken",
+                )
         update_record(source, changes, actor=actor)
         if "payment_instrument" in changes:
             source.fingerprint = str(changes["payment_instrument"].get("fingerprint") or "")[:64]
