@@ -1,5 +1,6 @@
 """The query language: Ransack filters, plain filters, ids, date bounds and sort keys."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 SOURCE_SPEC = FilterSpec(
     fields={
         "id": "id",
-        "name": "card_name",
+        "name": "name",
         "reference": "reference",
         "reference_origin": "reference_origin",
         "payment_source_token": "payment_source_token",
@@ -61,7 +62,7 @@ SEEN = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
 def sources_queryset():
     """Saved sources with ``name`` annotated, as the API serves them."""
     return CustomerPaymentSource.objects.alias(
-        card_name=Concat(
+        name=Concat(
             Value("XXXX-XXXX-XXXX-"),
             KT("payment_instrument__card_last_digits"),
             output_field=CharField(),
@@ -235,6 +236,77 @@ def test_or_combination_matches_any_attribute(sources, condition, value, expecte
 )
 def test_relationship_prefix_filters_on_the_related_record(sources, condition, value, expected):
     assert matching(sources, {f"filter[q][{condition}]": value}) == expected
+
+
+def test_attribute_names_may_contain_or(sources):
+    spec = FilterSpec(fields={"color_or_size": "reference", "color": "reference_origin"})
+    params = {"filter[q][color_or_size_or_color_eq]": "erp"}
+    assert matching(sources, params, spec) == {"c"}
+    assert matching(sources, {"filter[q][color_or_size_eq]": "erp"}, spec) == set()
+
+
+def test_a_long_or_chain_is_parsed(sources):
+    key = "_or_".join(["reference"] * 1500 + ["reference_origin"])
+    assert matching(sources, {f"filter[q][{key}_eq]": "shop"}) == {"a"}
+
+
+def test_a_hundred_values_are_accepted(sources):
+    values = ",".join(["zzz"] * 200 + [f"v{n}" for n in range(98)] + ["RD-1"])
+    assert matching(sources, {"filter[q][reference_cont_any]": values}) == {"a"}
+
+
+@pytest.mark.parametrize(
+    "parameter", ["filter[q][reference_cont_any]", "filter[q][reference_in]", "filter[ids]"]
+)
+def test_more_than_a_hundred_values_are_refused(sources, parameter):
+    error = error_of({parameter: ",".join(f"v{n}" for n in range(101))})
+    assert (error.code, error.parameter) == ("INVALID_FILTER", parameter)
+    assert "100" in error.detail
+
+
+def fifty_one_filters():
+    """51 distinct filter[q] parameters, all matching source a."""
+    predicates = ["eq", "in", "eq_any", "cont", "start", "end", "matches", "lteq", "gteq"]
+    attributes = ["reference", "reference_or_reference_origin", "reference_origin_or_reference"]
+    attributes += [
+        "reference_or_customer_email",
+        "customer_email_or_reference",
+        "name_or_reference",
+    ]
+    keys = [f"filter[q][{a}_{p}]" for a in attributes for p in predicates]
+    return dict.fromkeys(keys[:51], "ORD-100")
+
+
+def test_fifty_filters_are_accepted(sources):
+    params = fifty_one_filters()
+    params.popitem()
+    assert matching(sources, params) == {"a"}
+
+
+def test_more_than_fifty_filters_are_refused(sources):
+    params = fifty_one_filters()
+    error = error_of(params)
+    assert (error.code, error.parameter) == ("INVALID_FILTER", list(params)[-1])
+
+
+def test_a_deeply_nested_jcont_object_is_refused(sources):
+    document = '{"a":' * 100000 + "1" + "}" * 100000
+    error = error_of({"filter[q][metadata_jcont]": document})
+    assert (error.code, error.parameter) == ("INVALID_FILTER", "filter[q][metadata_jcont]")
+
+
+@pytest.mark.skipif(
+    connection.features.supports_json_field_contains, reason="only without JSON containment"
+)
+def test_jcont_with_too_many_keys_is_refused_without_containment(sources):
+    document = json.dumps({"flags": {f"k{n}": n for n in range(100)}, "color": "red"})
+    error = error_of({"filter[q][metadata_jcont]": document})
+    assert (error.code, error.parameter) == ("INVALID_FILTER", "filter[q][metadata_jcont]")
+
+
+def test_jcont_with_a_hundred_keys_is_accepted(sources):
+    document = json.dumps({"flags": {f"k{n}": n for n in range(98)}, "color": "red"})
+    assert matching(sources, {"filter[q][metadata_jcont]": document}) == set()
 
 
 def test_relationship_id_filter(sources):

@@ -165,6 +165,11 @@ RANGE_FILTERS = {
     "updated_at_from": ("updated_at", "gte"),
     "updated_at_to": ("updated_at", "lte"),
 }
+# Bounds that keep every query within what the databases parse (SQLite refuses expression
+# trees deeper than 1000): values of one list condition (or keys of a _jcont object where it
+# becomes key paths), and filter parameters of one request.
+MAX_VALUES = 100
+MAX_FILTERS = 50
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _FILTER_KEY = re.compile(r"^filter\[([^\[\]]*)\](?:\[([^\[\]]*)\])?$")
 
@@ -302,9 +307,12 @@ def coerce(value: str, kind: str, parameter: str) -> Any:
     return value
 
 
-def _split_list(value: str) -> list[str]:
-    """The non-empty items of a comma-separated list."""
-    return [item for item in value.split(",") if item != ""]
+def _split_list(value: str, parameter: str) -> list[str]:
+    """The distinct non-empty items of a comma-separated list, at most ``MAX_VALUES``."""
+    items = list(dict.fromkeys(item for item in value.split(",") if item != ""))
+    if len(items) > MAX_VALUES:
+        raise _invalid(parameter, _("At most %(count)d values per filter.") % {"count": MAX_VALUES})
+    return items
 
 
 def like_to_regex(pattern: str, *, python: bool = False) -> str:
@@ -366,7 +374,21 @@ def _jcont(path: str, document: dict[str, Any], supports_contains: bool, paramet
     """``path`` contains ``document``: ``@>`` where the database has it, else key paths."""
     if supports_contains:
         return Q(**{f"{path}__contains": document})
+    if _count_keys(document) > MAX_VALUES:
+        raise _invalid(
+            parameter, _("At most %(count)d keys in a _jcont object.") % {"count": MAX_VALUES}
+        )
     return _key_paths(models.F(path), document, parameter)
+
+
+def _count_keys(document: dict[str, Any]) -> int:
+    """The keys of ``document`` at every level (stops early past ``MAX_VALUES``)."""
+    count, pending = 0, [document]
+    while pending and count <= MAX_VALUES:
+        current = pending.pop()
+        count += len(current)
+        pending.extend(value for value in current.values() if isinstance(value, dict))
+    return count
 
 
 def _key_paths(expression: Any, document: dict[str, Any], parameter: str) -> Q:
@@ -396,17 +418,35 @@ def _key_paths(expression: Any, document: dict[str, Any], parameter: str) -> Q:
 
 
 def _split_attributes(text: str, names: Iterable[str]) -> list[str] | None:
-    """``a_or_b_or_c`` as whitelisted names ``[a, b, c]``, or None when it is not one."""
-    ordered = sorted(names, key=len, reverse=True)
-    if text in ordered:
-        return [text]
-    for name in ordered:
-        prefix = f"{name}_or_"
-        if text.startswith(prefix):
-            rest = _split_attributes(text[len(prefix) :], ordered)
-            if rest:
-                return [name, *rest]
-    return None
+    """``a_or_b_or_c`` as whitelisted names ``[a, b, c]``, or None when it is not one.
+
+    Names may contain underscores (and even ``_or_``), so this finds any split into known
+    names: ``came_from[i]`` is the name that ends a valid prefix of length ``i``.
+    """
+    names = sorted({name for name in names if name}, key=len, reverse=True)
+    came_from: dict[int, str] = {}
+    starts = [0]
+    for start in starts:
+        for name in names:
+            end = start + len(name)
+            if end in came_from or not text.startswith(name, start):
+                continue
+            if end == len(text):
+                came_from[end] = name
+                break
+            if text.startswith("_or_", end):
+                came_from[end] = name
+                starts.append(end + len("_or_"))
+        if len(text) in came_from:
+            break
+    if len(text) not in came_from:
+        return None
+    parts, end = [], len(text)
+    while end > 0:
+        name = came_from[end]
+        parts.append(name)
+        end -= len(name) + (len("_or_") if end - len(name) > 0 else 0)
+    return parts[::-1]
 
 
 def parse_condition(key: str, spec: FilterSpec, parameter: str) -> tuple[list[str], str]:
@@ -421,7 +461,7 @@ def parse_condition(key: str, spec: FilterSpec, parameter: str) -> tuple[list[st
         allowed = spec.json_fields if name == "jcont" else spec.fields
         attributes = _split_attributes(key[: -len(name) - 1], allowed)
         if attributes:
-            return attributes, name
+            return list(dict.fromkeys(attributes)), name
     # Nothing fits: explain with the longest reading of the key.
     name = candidates[0]
     parts = key[: -len(name) - 1].split("_or_")
@@ -442,7 +482,7 @@ def parse_condition(key: str, spec: FilterSpec, parameter: str) -> tuple[list[st
 def _values(raw: str, predicate: Predicate, target: Target, parameter: str) -> list[Any]:
     """The coerced values of a condition: one, or a list for in/any/all."""
     if predicate.values in (LIST, ANY, ALL):
-        return [coerce(item, target.kind, parameter) for item in _split_list(raw)]
+        return [coerce(item, target.kind, parameter) for item in _split_list(raw, parameter)]
     if predicate.lookup == "like":
         return [raw]
     if predicate.text_only:
@@ -539,7 +579,7 @@ def _json_object(raw: str, parameter: str) -> dict[str, Any]:
     """The JSON object of a ``_jcont`` value, or INVALID_FILTER."""
     try:
         document = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         document = None
     if not isinstance(document, dict):
         raise _invalid(parameter, _('_jcont takes a JSON object such as {"key": "value"}.'))
@@ -591,6 +631,10 @@ def apply_filters(queryset: QuerySet, params: Mapping[str, str], spec: FilterSpe
         needs_distinct = needs_distinct or many
         if q is not None:
             conditions.append(q)
+        if len(conditions) > MAX_FILTERS:
+            raise _invalid(
+                parameter, _("At most %(count)d filters per request.") % {"count": MAX_FILTERS}
+            )
     if not conditions:
         return queryset
     combined = conditions[0]
@@ -605,7 +649,7 @@ def _simple_condition(
 ) -> tuple[Q | None, bool]:
     """``filter[ids]``, ``filter[created_at_from]`` and friends, and plain ``filter[attr]``."""
     if name == "ids":
-        ids = _split_list(raw)
+        ids = _split_list(raw, parameter)
         for item in ids:
             coerce(item, "text", parameter)
         return (Q(pk__in=ids) if ids else None), False
@@ -635,7 +679,7 @@ def _simple_condition(
     if raw == "":
         return None, target.many
     if "," in raw:
-        items = [coerce(item, target.kind, parameter) for item in _split_list(raw)]
+        items = [coerce(item, target.kind, parameter) for item in _split_list(raw, parameter)]
         return (Q(**{f"{path}__in": items}) if items else None), target.many
     return Q(**{path: coerce(raw, target.kind, parameter)}), target.many
 
