@@ -20,9 +20,11 @@ class JsonApiClient:
     """A test client speaking JSON:API: it sends ``application/vnd.api+json`` and checks that
     every response body is a valid JSON:API document (``response.doc`` holds it)."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, *, auth_queries: int = 0) -> None:
         self.client = client
         self.headers: dict[str, str] = {}
+        # Queries the caller's identification costs per request (session + user, or token).
+        self.auth_queries = auth_queries
 
     def request(
         self,
@@ -78,7 +80,7 @@ def api_client(db, staff_user) -> JsonApiClient:
     """The API caller of the contract tests: an integration in test mode."""
     client = Client()
     client.force_login(staff_user)
-    return JsonApiClient(client)
+    return JsonApiClient(client, auth_queries=2)
 
 
 @pytest.fixture
