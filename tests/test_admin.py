@@ -382,6 +382,68 @@ def test_add_order_generates_a_number_when_left_empty(client, admin_user, wallet
     assert order.currency_code == "USD"
 
 
+def test_add_customer_with_a_password_creates_their_login(client, admin_user):
+    response = client.post(
+        add_url(Customer),
+        {"mode": "test", "email": "New@Example.com", "password": "long-enough-1", "metadata": "{}"},
+    )
+    assert response.status_code == 302
+    customer = Customer.objects.get(email="new@example.com")
+    assert customer.user.check_password("long-enough-1")
+    entry = AuditEntry.objects.get(resource_id=customer.pk, event="create")
+    assert "long-enough-1" not in json.dumps(entry.changes)
+
+
+def test_changing_a_customer_password_updates_their_login(client, admin_user, customer):
+    response = client.get(change_url(customer))
+    data = form_data(response, password="brand-new-pass-1")
+    assert client.post(change_url(customer), data).status_code == 302
+    customer.user.refresh_from_db()
+    assert customer.user.check_password("brand-new-pass-1")
+
+
+def test_short_customer_password_is_a_form_error(client, admin_user):
+    response = client.post(
+        add_url(Customer),
+        {"mode": "test", "email": "new@example.com", "password": "short", "metadata": "{}"},
+    )
+    assert response.status_code == 200
+    assert "password" in response.context["adminform"].form.errors
+    assert not Customer.objects.exists()
+
+
+def test_password_is_never_rendered_back(client, admin_user):
+    response = client.post(
+        add_url(Customer),
+        {"mode": "test", "email": "not an email", "password": "typed-secret-1", "metadata": "{}"},
+    )
+    assert response.status_code == 200
+    assert "typed-secret-1" not in response.content.decode()
+
+
+def test_ticking_default_on_the_change_page_moves_the_default(client, admin_user):
+    customer, (first, second) = _customer_with_sources(2)
+    response = client.get(change_url(second))
+    assert client.post(change_url(second), form_data(response, is_default="on")).status_code == 302
+    assert CustomerPaymentSource.objects.get(customer=customer, is_default=True) == second
+    assert AuditEntry.objects.filter(resource_id=first.pk, event="update").exists()
+
+
+def test_autocomplete_finds_customers_by_email(client, admin_user, wallet):
+    factories.CustomerFactory()
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "wallet",
+            "model_name": "customerpaymentsource",
+            "field_name": "customer",
+            "term": "ada@",
+        },
+    )
+    assert response.status_code == 200
+    assert [r["id"] for r in response.json()["results"]] == [wallet["customer"].pk]
+
+
 def test_service_refusal_is_a_form_error_not_a_500(client, admin_user, wallet):
     live_customer = factories.CustomerFactory(mode="live")
     response = client.post(

@@ -509,7 +509,7 @@ class CustomerAdminForm(WalletAdminForm):
     """A customer, with an optional password that creates or updates their login."""
 
     password = WriteOnlyField(
-        label=_("password"),
+        label=_("Password"),
         help_text=_(
             "Optional. Creates or updates the customer's login. Leave empty to keep it unchanged."
         ),
@@ -568,7 +568,7 @@ class PaymentGatewayAdminForm(WalletAdminForm):
     """A gateway; its shared secret is write-only and an empty one keeps the stored secret."""
 
     shared_secret = WriteOnlyField(
-        label=_("shared secret"),
+        label=_("Shared secret"),
         max_length=255,
         help_text=_("Write-only. Leave empty to keep the current secret."),
     )
