@@ -44,6 +44,7 @@ Semantics, as Ransack has them
 """
 
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -578,12 +579,27 @@ def _attribute_condition(
 def _json_object(raw: str, parameter: str) -> dict[str, Any]:
     """The JSON object of a ``_jcont`` value, or INVALID_FILTER."""
     try:
-        document = json.loads(raw)
+        document = json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
     except (ValueError, RecursionError):
         document = None
     if not isinstance(document, dict):
         raise _invalid(parameter, _('_jcont takes a JSON object such as {"key": "value"}.'))
+    if "\\u0000" in json.dumps(document):  # PostgreSQL's jsonb refuses NUL characters
+        raise _invalid(parameter, _("The value contains a NUL character."))
     return document
+
+
+def _no_constant(name: str) -> Any:
+    """Refuse ``NaN`` and ``Infinity``, which JSON (and the databases) do not have."""
+    raise ValueError(name)
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number as a float, refusing those too large to be finite (``1e400``)."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
 
 
 # --- entry points ---------------------------------------------------------------------------
