@@ -11,7 +11,8 @@ Filter forms
     Ransack conditions; the key is parsed by trying the known predicate suffixes, longest
     first, and splitting the rest on ``_or_`` into whitelisted attributes (so attribute names
     may contain underscores: ``reference_or_reference_origin_cont``). ``_or_`` attributes are
-    ORed; all conditions are ANDed.
+    ORed; all conditions are ANDed. An attribute's ORM path may name an annotation or alias
+    of the queryset (``.alias(name_value=...)`` for a computed ``name``).
 ``filter[ids]=a,b``
     primary key in the list.
 ``filter[created_at_from]``, ``filter[created_at_to]``, ``filter[updated_at_from|to]``
@@ -41,6 +42,10 @@ Semantics, as Ransack has them
   objects. Two limits there, answered with ``INVALID_FILTER`` instead of a wrong result:
   arrays inside the object, and all-digit keys (read as array indexes). An empty nested
   object there only requires the key to exist.
+* Bounds: at most ``MAX_VALUES`` (100) distinct values in one list, at most 100 keys in a
+  ``_jcont`` object where it becomes key paths, and at most ``MAX_FILTERS`` (50) filter
+  conditions per request, so no request builds a query the database refuses (SQLite parses
+  at most 1000 levels of expression). A repeated query parameter counts once (its last value).
 """
 
 import json
