@@ -101,3 +101,11 @@ def sales_channel(make_credential) -> Credential:
 def bearer(token: str) -> dict[str, str]:
     """Test-client keyword arguments sending ``Authorization: Bearer <token>``."""
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+@pytest.fixture
+def generous_rate_limits(settings):
+    """Rate limits out of the way, for tests that walk many routes with one token."""
+    settings.WALLET = {
+        "RATE_LIMITS": {"test": [(100_000, 60)], "live": [(100_000, 60)], "token": [(1000, 60)]}
+    }
