@@ -606,12 +606,18 @@ def _require_own_payment(
     customer: Customer, payment_source: ExternalPayment | None, actor: Actor
 ) -> None:
     if customer.pk != actor.owner_id:
-        raise ValidationError({"customer": _("must be yourself")}, code="invalid")
+        raise ValidationError({"customer": ValidationError(_("must be yourself"), code="invalid")})
     if payment_source is None:
-        raise ValidationError({"payment_source": _("can't be blank")}, code="blank")
+        raise ValidationError(
+            {"payment_source": ValidationError(_("can't be blank"), code="blank")}
+        )
     if payment_source.order.customer_id != actor.owner_id or payment_source.mode != customer.mode:
         raise ValidationError(
-            {"payment_source": _("must be a payment on one of your orders")}, code="invalid"
+            {
+                "payment_source": ValidationError(
+                    _("must be a payment on one of your orders"), code="invalid"
+                )
+            }
         )
 
 

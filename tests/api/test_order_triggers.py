@@ -61,7 +61,10 @@ def test_save_payment_source_of_a_guest_order(api_client, gateway):
     response = patch_order(api_client, guest, _save_payment_source_to_customer_wallet=True)
 
     assert_error(
-        response, 422, "VALIDATION_ERROR", "/data/attributes/_save_payment_source_to_customer_wallet"
+        response,
+        422,
+        "VALIDATION_ERROR",
+        "/data/attributes/_save_payment_source_to_customer_wallet",
     )
     assert not CustomerPaymentSource.objects.exists()
 
@@ -101,9 +104,7 @@ def test_customer_payment_source_id_out_of_reach(api_client, order, whose):
 
     response = patch_order(api_client, order, _customer_payment_source_id=source_id)
 
-    assert_error(
-        response, 422, "VALIDATION_ERROR", "/data/attributes/_customer_payment_source_id"
-    )
+    assert_error(response, 422, "VALIDATION_ERROR", "/data/attributes/_customer_payment_source_id")
     assert not ExternalPayment.objects.filter(order=order).exists()
 
 
@@ -143,7 +144,9 @@ def test_place_an_order_already_placed(api_client, payment):
 def test_place_without_payment(api_client, order):
     response = patch_order(api_client, order, _place=True)
 
-    assert_error(response, 422, "VALIDATION_ERROR", "/data/relationships/external_payments", "blank")
+    assert_error(
+        response, 422, "VALIDATION_ERROR", "/data/relationships/external_payments", "blank"
+    )
 
 
 def test_pay_with_saved_source_and_place_in_one_request(api_client, order):

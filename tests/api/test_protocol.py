@@ -75,6 +75,7 @@ def test_other_content_type_is_unsupported(api_client, customer, content_type):
     ("method", "path"),
     [
         ("PUT", "/api/customer_payment_sources/{pk}"),
+        ("OPTIONS", "/api/customer_payment_sources"),
         ("POST", "/api/customer_payment_sources/{pk}"),
         ("DELETE", "/api/customer_payment_sources"),
         ("PATCH", "/api/customer_payment_sources"),

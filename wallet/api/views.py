@@ -64,6 +64,7 @@ class JsonApiView(APIView):
     authentication_classes: ClassVar = []
     permission_classes: ClassVar = []
     throttle_classes: ClassVar = []
+    metadata_class = None  # OPTIONS would answer a non-JSON:API document: 405 instead
     schema = JsonApiAutoSchema()
     resource_type: str = ""
     relationship: str = ""
