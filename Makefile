@@ -41,4 +41,4 @@ format: install
 	$(BIN)/python -m ruff check --fix .
 
 bench: install
-	$(BIN)/python manage.py wallet_bench
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)

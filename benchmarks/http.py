@@ -1,0 +1,129 @@
+"""Through a real server: gunicorn with several workers on loopback, loaded by wrk.
+
+The customer wallet list and its hand-written baseline are each loaded for a bounded time
+(``--duration`` seconds, 16 connections); wrk reports requests per second and the p99 latency.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.db import connection
+
+from benchmarks.runner import Fixture
+
+WORKERS = 3
+CONNECTIONS = 16
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _database_url() -> str:
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict["USER"] or "postgres"
+    host = settings_dict["HOST"] or "127.0.0.1"
+    port = settings_dict["PORT"] or 5432
+    return f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
+
+
+def _wait_for(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def _wrk(url: str, token: str, duration: int) -> tuple[float, str]:
+    output = subprocess.run(  # noqa: S603
+        [
+            "wrk",
+            "-t2",
+            "--timeout",
+            "10s",
+            f"-c{CONNECTIONS}",
+            f"-d{duration}s",
+            "--latency",
+            "-H",
+            f"Authorization: Bearer {token}",
+            "-H",
+            "Accept: application/vnd.api+json",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=duration + 30,
+    ).stdout
+    errors = re.search(r"Socket errors: (.*)", output)
+    if errors:
+        print(f"  wrk reported socket errors on {url}: {errors.group(1)}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99 = re.search(r"\s99%\s+([\d.]+\w+)", output).group(1)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if non_2xx:
+        raise RuntimeError(f"{non_2xx.group(1)} error responses from {url}")
+    return rps, p99
+
+
+def run(fx: Fixture, duration: int) -> None:
+    """Serve the demo with gunicorn and print wrk's figures for ours and the baseline."""
+    if shutil.which("wrk") is None:
+        print("\n--http needs wrk (apt-get install wrk); skipped.")
+        return
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(":memory"):
+        print("\n--http needs a database file or PostgreSQL, not in-memory SQLite; skipped.")
+        return
+    connection.close()  # let the workers see committed data only
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "False"}
+    server = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "benchmarks.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    try:
+        _wait_for(port)
+        base = f"http://127.0.0.1:{port}"
+        path = "customer_payment_sources?page[size]=25"
+        results: list[tuple[str, Any, Any]] = []
+        for name, url in (("ours", f"{base}/api/{path}"), ("baseline", f"{base}/bench/{path}")):
+            _wrk(url, fx.customer_token, 2)  # warm-up
+            rps, p99 = _wrk(url, fx.customer_token, duration)
+            results.append((name, rps, p99))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    print(
+        f"\nThrough gunicorn ({WORKERS} workers, loopback), wrk {CONNECTIONS} connections, "
+        f"{duration}s: customer wallet list (customer token, 20 cards)"
+    )
+    print(f"{'server':<10} {'requests/s':>11} {'p99':>10}")
+    for name, rps, p99 in results:
+        print(f"{name:<10} {rps:>11.1f} {p99:>10}")
+    if results[0][1]:
+        print(f"ratio of throughput (baseline / ours): {results[1][1] / results[0][1]:.2f}")

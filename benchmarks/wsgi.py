@@ -1,0 +1,15 @@
+"""WSGI application of the benchmark server: the demo plus the baseline routes, no rate limit."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+application = get_wsgi_application()
+
+from django.conf import settings  # noqa: E402  (settings are ready only after setup)
+
+from benchmarks.runner import UNLIMITED  # noqa: E402
+
+settings.ROOT_URLCONF = "benchmarks.urls"
+settings.WALLET = {**getattr(settings, "WALLET", {}), "RATE_LIMITS": UNLIMITED}
