@@ -51,7 +51,7 @@ def _wait_for(port: int, timeout: float = 30.0) -> None:
 def _wrk(url: str, token: str, duration: int) -> tuple[float, str]:
     output = subprocess.run(  # noqa: S603
         [
-            "wrk",
+            str(shutil.which("wrk")),
             "-t2",
             "--timeout",
             "10s",
