@@ -10,9 +10,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Runs manage.py with django-environ's ``.env`` loading switched off, so a developer's own .env
+# (say a SECRET_KEY copied from .env.example) cannot change what these tests see.
+HERMETIC_MANAGE = """
+import runpy, sys
+import environ
+environ.Env.read_env = classmethod(lambda cls, *args, **kwargs: None)
+sys.argv = [sys.argv[1], *sys.argv[2:]]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
 def _manage(*args: str, env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
+        [sys.executable, "-c", HERMETIC_MANAGE, str(ROOT / "manage.py"), *args],
         cwd=cwd,
         env=env,
         capture_output=True,
