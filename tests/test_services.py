@@ -107,6 +107,24 @@ def test_create_customer_records_who_created_it():
     }
 
 
+def test_setting_a_password_later_creates_the_login_and_audits_the_link():
+    customer = services.create_customer(mode="test", email="later@example.com")
+    services.update_customer(customer, {"password": "now-a-password"}, actor=ADMIN)
+    customer.refresh_from_db()
+    assert authenticate(username="later@example.com", password="now-a-password") == customer.user
+    entry = _entries(customer, AuditEntry.Event.UPDATE).get()
+    assert entry.changes == {"user": [None, customer.user_id]}
+    assert entry.who["owner"]["id"] == "42"
+
+
+def test_changing_the_password_of_a_linked_customer_keeps_the_link():
+    customer = services.create_customer(mode="test", email="pw@example.com", password="first-pw-1")
+    services.update_customer(customer, {"password": "second-pw-2"})
+    customer.refresh_from_db()
+    assert customer.user.check_password("second-pw-2")
+    assert not _entries(customer, AuditEntry.Event.UPDATE).exists()
+
+
 def test_customer_for_user_links_an_existing_customer_and_audits_it():
     user = factories.UserFactory()
     existing = services.create_customer(mode="test", email=user.email)

@@ -387,8 +387,16 @@ def update_customer(
     with transaction.atomic():
         update_record(customer, changes, actor=actor)
         if password:
+            previous_user_id = customer.user_id
             _sync_user(customer, password)
-            Customer.objects.filter(pk=customer.pk).update(user=customer.user)
+            if customer.user_id != previous_user_id:
+                Customer.objects.filter(pk=customer.pk).update(user=customer.user)
+                record_event(
+                    customer,
+                    AuditEntry.Event.UPDATE,
+                    actor,
+                    {"user": [previous_user_id, customer.user_id]},
+                )
     return customer
 
 
