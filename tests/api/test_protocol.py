@@ -169,6 +169,14 @@ def test_openapi_schema_is_public_and_describes_the_resources(db):
     ):
         assert path in schema["paths"], path
     assert "/api/schema/" not in schema["paths"]
+    operation_ids = [op["operationId"] for path in schema["paths"].values() for op in path.values()]
+    assert len(operation_ids) == len(set(operation_ids))
+    assert "customer_payment_sources_list" in operation_ids
+    listed = schema["paths"]["/api/customer_payment_sources"]["get"]["responses"]["200"]
+    assert "Paginated" in listed["content"]["application/vnd.api+json"]["schema"]["$ref"]
+    request = schema["components"]["schemas"]["CustomerPaymentSourcesRequest"]["properties"]
+    customer = request["data"]["properties"]["relationships"]["properties"]["customer"]
+    assert customer["properties"]["data"]["properties"]["type"]["enum"] == ["customers"]
 
 
 def test_openapi_schema_yaml_by_default(db):

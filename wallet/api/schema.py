@@ -61,6 +61,28 @@ def _relationship_field(rel: Relationship) -> serializers.Field:
     return field
 
 
+def _name_model_types() -> None:
+    """Give each model its JSON:API type for djangorestframework-jsonapi's schema introspection.
+
+    DJA derives a related resource's ``type`` from ``Model.JSONAPIMeta.resource_name`` (else the
+    class name, ``Customer``); the audit log model is documented as ``versions``.
+    """
+    for type_name in (
+        "customer_payment_sources",
+        "external_payments",
+        "customers",
+        "orders",
+        "payment_gateways",
+        "versions",
+    ):
+        model = RESOURCES[type_name].model
+        if not hasattr(model, "JSONAPIMeta"):
+            model.JSONAPIMeta = type("JSONAPIMeta", (), {"resource_name": type_name})
+
+
+_name_model_types()
+
+
 @cache
 def serializer_for(type_name: str) -> type[serializers.Serializer]:
     """The (documentation-only) JSON:API serializer class of a resource type."""
@@ -92,6 +114,9 @@ class PublicSchemaView(SpectacularAPIView):
         "external payments.",
         "VERSION": "1.0.0",
         "COMPONENT_SPLIT_REQUEST": True,
+        # Relationships such as ``versions`` are not model fields; spectacular would warn on
+        # every request about them.
+        "DISABLE_ERRORS_AND_WARNINGS": True,
         "PREPROCESSING_HOOKS": ["wallet.api.schema.only_api_endpoints"],
     }
 

@@ -18,6 +18,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular_jsonapi.schemas.openapi import JsonApiAutoSchema
+from drf_spectacular_jsonapi.schemas.pagination import JsonApiPageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -48,6 +49,13 @@ from wallet.api.resources import (
 )
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class DocumentedPagination(JsonApiPageNumberPagination):
+    """How the schema documents list pages: ``page[number]``/``page[size]`` up to 25."""
+
+    page_size = 10
+    max_page_size = 25
 BODY_MEMBERS = {"type", "id", "attributes", "relationships", "links", "meta"}
 
 
@@ -65,11 +73,23 @@ class JsonApiView(APIView):
     permission_classes: ClassVar = []
     throttle_classes: ClassVar = []
     metadata_class = None  # OPTIONS would answer a non-JSON:API document: 405 instead
+    # Documentation only: drf-spectacular describes lists as these pages (see pagination.py).
+    pagination_class = DocumentedPagination
     schema = JsonApiAutoSchema()
     resource_type: str = ""
     relationship: str = ""
     serializer_class: Any = None  # documentation only (drf-spectacular)
     access: Access
+
+    @property
+    def action(self) -> str:
+        """The viewset-style action of this request (drf-spectacular names operations by it)."""
+        method = getattr(getattr(self, "request", None), "method", "GET")
+        if isinstance(self, CollectionView):
+            return "list" if method == "GET" else "create"
+        if isinstance(self, RelatedView) and self.resource.relationship_map[self.relationship].many:
+            return "list"
+        return {"PATCH": "partial_update", "DELETE": "destroy"}.get(method, "retrieve")
 
     @property
     def resource(self) -> Resource:
