@@ -1,0 +1,606 @@
+"""The storefront pages through Django's test client: login, saved cards, paying an order."""
+
+import datetime
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests import factories
+from wallet.cards import (
+    EXPIRED,
+    EXPIRING_SOON,
+    VALID,
+    card_state,
+    describe_instrument,
+    expiry_date,
+    normalize_brand,
+)
+from wallet.gateways.base import GatewayUnavailable
+from wallet.gateways.test import TestGateway
+from wallet.models import CustomerPaymentSource, ExternalPayment, Order, Transaction
+
+TODAY = datetime.date(2026, 11, 22)
+
+
+# --- wallet.cards: pure card-state helper ---------------------------------------------------
+
+
+def test_card_is_valid_through_the_last_day_of_its_expiry_month():
+    assert card_state("11", "2026", today=datetime.date(2026, 11, 30), soon_days=30) != EXPIRED
+
+
+def test_card_is_expired_the_day_after_its_expiry_month():
+    assert card_state("11", "2026", today=datetime.date(2026, 12, 1), soon_days=30) == EXPIRED
+
+
+def test_card_expiring_within_the_window_is_expiring_soon():
+    assert card_state("11", "2026", today=TODAY, soon_days=30) == EXPIRING_SOON
+
+
+def test_card_expiring_after_the_window_is_valid():
+    assert card_state("01", "2027", today=TODAY, soon_days=30) == VALID
+
+
+def test_expiring_soon_window_boundary_is_inclusive():
+    # 31 December is 39 days after 22 November.
+    assert card_state("12", "2026", today=TODAY, soon_days=39) == EXPIRING_SOON
+    assert card_state("12", "2026", today=TODAY, soon_days=38) == VALID
+
+
+def test_expiring_soon_window_defaults_to_the_wallet_setting(settings):
+    settings.WALLET = {"EXPIRING_SOON_DAYS": 0}
+    assert card_state("12", "2026", today=TODAY) == VALID
+    settings.WALLET = {"EXPIRING_SOON_DAYS": 60}
+    assert card_state("12", "2026", today=TODAY) == EXPIRING_SOON
+
+
+def test_unknown_expiry_counts_as_valid():
+    assert card_state(None, None, today=TODAY) == VALID
+    assert card_state("13", "2030", today=TODAY) == VALID
+
+
+def test_two_digit_year_is_in_this_century():
+    assert expiry_date("02", "28") == datetime.date(2028, 2, 29)
+
+
+def test_brands_are_normalized_and_unknown_ones_are_other():
+    assert normalize_brand("Visa") == "visa"
+    assert normalize_brand("american_express") == "amex"
+    assert normalize_brand("master-card") == "mastercard"
+    assert normalize_brand("jcb") == "other"
+    assert normalize_brand(None) == "other"
+
+
+def test_instrument_is_described_with_masked_number_and_expiry():
+    card = describe_instrument(factories.card_instrument("visa", "4242", 12, 2030), today=TODAY)
+    assert card.label == "Visa •••• 4242"
+    assert card.expiry == "12/2030"
+    assert card.holder == "Ada Lovelace"
+    assert card.is_selectable
+
+
+# --- fixtures --------------------------------------------------------------------------------
+
+
+def add_card(customer, brand="visa", last4="4242", month=12, year=2030, **kwargs):
+    """Save a test-gateway card in the customer's wallet."""
+    return factories.CustomerPaymentSourceFactory(
+        customer=customer, brand=brand, last4=last4, month=month, year=year, **kwargs
+    )
+
+
+@pytest.fixture
+def customer(db):
+    """A customer who can log in."""
+    return factories.CustomerFactory()
+
+
+@pytest.fixture
+def order(customer):
+    """The customer's order of EUR 49.90, awaiting payment."""
+    return factories.OrderFactory(customer=customer, number="100234", total_amount_cents=4990)
+
+
+@pytest.fixture
+def visa(customer):
+    """The customer's default card."""
+    return add_card(customer, "visa", "4242", is_default=True)
+
+
+@pytest.fixture
+def mastercard(customer):
+    """Another of the customer's cards."""
+    return add_card(customer, "mastercard", "5100", 8, 2029)
+
+
+@pytest.fixture
+def expired(customer):
+    """An expired card."""
+    return add_card(customer, "amex", "0005", 3, 2021)
+
+
+@pytest.fixture
+def shopper(client, customer):
+    """The test client, logged in as the customer."""
+    client.force_login(customer.user)
+    return client
+
+
+@pytest.fixture
+def stranger(db):
+    """Another customer with an order and a card."""
+    other = factories.CustomerFactory()
+    return {
+        "customer": other,
+        "order": factories.OrderFactory(customer=other, number="999001"),
+        "card": add_card(other, "discover", "1117", is_default=True),
+    }
+
+
+def payment_url(order):
+    return reverse("wallet:payment", kwargs={"order_id": order.pk})
+
+
+def confirmation_url(order):
+    return reverse("wallet:confirmation", kwargs={"order_id": order.pk})
+
+
+def authorizations(order):
+    return Transaction.objects.filter(payment__order=order, kind="authorization", succeeded=True)
+
+
+# --- login and logout ------------------------------------------------------------------------
+
+
+def test_login_page_asks_for_email_and_password(client, db):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<label class="field__label" for="id_username">Email</label>' in html
+    assert 'type="email" name="username"' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_customer_logs_in_with_their_email(client, customer):
+    response = client.post(
+        reverse("login"),
+        {"username": customer.email.upper(), "password": factories.TEST_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("wallet:saved-cards")
+    assert client.get(reverse("wallet:saved-cards")).status_code == 200
+
+
+def test_wrong_password_shows_an_error(client, customer):
+    response = client.post(reverse("login"), {"username": customer.email, "password": "nope"})
+    assert response.status_code == 200
+    assert "do not match an account" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_is_a_post_from_the_header(shopper):
+    page = shopper.get(reverse("wallet:saved-cards")).content.decode()
+    assert re.search(
+        r'<form class="user-menu__logout" method="post" action="/accounts/logout/">', page
+    )
+    response = shopper.post(reverse("logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in shopper.session
+
+
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("wallet:saved-cards", {}),
+        ("wallet:payment", {"order_id": "abc"}),
+        ("wallet:confirmation", {"order_id": "abc"}),
+        ("wallet:remove-card", {"card_id": "abc"}),
+    ],
+)
+def test_pages_require_login(client, db, name, kwargs):
+    url = reverse(name, kwargs=kwargs)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+
+
+def test_set_default_requires_login(client, visa):
+    response = client.post(reverse("wallet:set-default-card", kwargs={"card_id": visa.pk}))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_home_redirects_to_saved_cards(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("wallet:saved-cards")
+
+
+# --- saved cards page ------------------------------------------------------------------------
+
+
+def test_saved_cards_show_brand_masked_number_expiry_holder_and_default(shopper, visa):
+    html = shopper.get(reverse("wallet:saved-cards")).content.decode()
+    assert "brand-mark--visa" in html
+    assert "•••• 4242" in html
+    assert "12/2030" in html
+    assert "Ada Lovelace" in html
+    assert '<span class="badge badge--default">Default</span>' in html
+
+
+def test_expired_card_is_flagged_and_cannot_be_made_default(shopper, visa, expired):
+    html = shopper.get(reverse("wallet:saved-cards")).content.decode()
+    assert '<span class="badge badge--expired" id="card-' + expired.pk + '-state">Expired' in html
+    assert reverse("wallet:set-default-card", kwargs={"card_id": expired.pk}) not in html
+
+
+def test_card_expiring_within_thirty_days_says_so(shopper, customer):
+    today = datetime.date.today()
+    soon = add_card(customer, "mastercard", "5100", today.month, today.year)
+    html = shopper.get(reverse("wallet:saved-cards")).content.decode()
+    assert f'id="card-{soon.pk}-state">Expires soon' in html
+
+
+def test_saved_cards_page_shows_only_the_customers_own_cards(shopper, visa, stranger):
+    html = shopper.get(reverse("wallet:saved-cards")).content.decode()
+    assert stranger["card"].pk not in html
+    assert "1117" not in html
+
+
+def test_saved_cards_page_lists_orders_awaiting_payment(shopper, order, stranger):
+    html = shopper.get(reverse("wallet:saved-cards")).content.decode()
+    assert payment_url(order) in html
+    assert payment_url(stranger["order"]) not in html
+
+
+def test_empty_wallet_explains_how_to_save_a_card(shopper, customer):
+    html = shopper.get(reverse("wallet:saved-cards")).content.decode()
+    assert "No saved cards yet" in html
+
+
+@pytest.mark.parametrize("extra_cards", [0, 5])
+def test_saved_cards_page_query_count_does_not_grow_with_cards(
+    shopper, customer, visa, order, extra_cards, django_assert_num_queries
+):
+    for index in range(extra_cards):
+        add_card(customer, "mastercard", f"{5200 + index}")
+    # session, user, customer, cards, orders awaiting payment
+    with django_assert_num_queries(5):
+        response = shopper.get(reverse("wallet:saved-cards"))
+    assert response.status_code == 200
+
+
+# --- set default -----------------------------------------------------------------------------
+
+
+def test_set_default_moves_the_badge(shopper, visa, mastercard):
+    response = shopper.post(
+        reverse("wallet:set-default-card", kwargs={"card_id": mastercard.pk}), follow=True
+    )
+    assert response.redirect_chain == [(reverse("wallet:saved-cards"), 302)]
+    assert "Mastercard •••• 5100 is now your default card." in response.content.decode()
+    mastercard.refresh_from_db()
+    visa.refresh_from_db()
+    assert mastercard.is_default
+    assert not visa.is_default
+
+
+def test_set_default_is_post_only(shopper, mastercard):
+    response = shopper.get(reverse("wallet:set-default-card", kwargs={"card_id": mastercard.pk}))
+    assert response.status_code == 405
+    mastercard.refresh_from_db()
+    assert not mastercard.is_default
+
+
+def test_set_default_refuses_an_expired_card(shopper, visa, expired):
+    response = shopper.post(
+        reverse("wallet:set-default-card", kwargs={"card_id": expired.pk}), follow=True
+    )
+    assert "has expired and cannot be your default card" in response.content.decode()
+    expired.refresh_from_db()
+    assert not expired.is_default
+
+
+def test_set_default_on_another_customers_card_is_404(shopper, visa, stranger):
+    other_card = factories.CustomerPaymentSourceFactory(customer=stranger["customer"])
+    response = shopper.post(reverse("wallet:set-default-card", kwargs={"card_id": other_card.pk}))
+    assert response.status_code == 404
+    other_card.refresh_from_db()
+    assert not other_card.is_default
+
+
+# --- remove ----------------------------------------------------------------------------------
+
+
+def test_remove_asks_for_confirmation_first(shopper, visa):
+    url = reverse("wallet:remove-card", kwargs={"card_id": visa.pk})
+    response = shopper.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Remove Visa •••• 4242?" in html
+    assert re.search(rf'<form[^>]+method="post" action="{url}"', html)
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert CustomerPaymentSource.objects.filter(pk=visa.pk).exists()
+
+
+def test_removing_the_default_card_moves_the_default(shopper, visa, mastercard):
+    response = shopper.post(reverse("wallet:remove-card", kwargs={"card_id": visa.pk}), follow=True)
+    html = response.content.decode()
+    assert "Visa •••• 4242 was removed from your wallet." in html
+    assert "Mastercard •••• 5100 is now your default card." in html
+    assert not CustomerPaymentSource.objects.filter(pk=visa.pk).exists()
+    mastercard.refresh_from_db()
+    assert mastercard.is_default
+
+
+def test_remove_another_customers_card_is_404(shopper, visa, stranger):
+    url = reverse("wallet:remove-card", kwargs={"card_id": stranger["card"].pk})
+    assert shopper.get(url).status_code == 404
+    response = shopper.post(url)
+    assert response.status_code == 404
+    assert "We could not find that page" in response.content.decode()
+    assert CustomerPaymentSource.objects.filter(pk=stranger["card"].pk).exists()
+
+
+# --- payment page ----------------------------------------------------------------------------
+
+
+def test_payment_page_preselects_the_default_card_in_a_fieldset(shopper, order, mastercard, visa):
+    response = shopper.get(payment_url(order))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.search(r"<fieldset[^>]*>\s*<legend[^>]*>Choose a card</legend>", html)
+    assert re.search(rf'id="pm-{visa.pk}" value="{visa.pk}" checked', html)
+    assert re.search(rf'id="pm-{mastercard.pk}" value="{mastercard.pk}">', html)
+    assert f'<label class="pay-option__label" for="pm-{visa.pk}">' in html
+    assert "Pay EUR 49.90" in html
+
+
+def test_payment_page_disables_expired_cards(shopper, order, visa, expired):
+    html = shopper.get(payment_url(order)).content.decode()
+    assert re.search(rf'id="pm-{expired.pk}" value="{expired.pk}" disabled', html)
+
+
+def test_new_card_inputs_are_never_submitted(shopper, order, visa):
+    html = shopper.get(payment_url(order)).content.decode()
+    for input_id in ("card-number", "card-cvc", "card-expiry", "card-holder"):
+        tag = re.search(rf'<input[^>]+id="{input_id}"[^>]*>', html).group()
+        assert " name=" not in tag
+    assert 'type="hidden" name="payment_source_token"' in html
+    assert "<noscript>" in html
+    assert "needs JavaScript" in html
+    assert "wallet/tokenize.js" in html
+
+
+def test_payment_page_without_saved_cards_preselects_a_new_card(shopper, order):
+    html = shopper.get(payment_url(order)).content.decode()
+    assert 'id="pm-new" value="new" checked' in html
+
+
+@pytest.mark.parametrize("extra_cards", [0, 5])
+def test_payment_page_query_count_does_not_grow_with_cards(
+    shopper, customer, visa, order, extra_cards, django_assert_num_queries
+):
+    for index in range(extra_cards):
+        add_card(customer, "mastercard", f"{5200 + index}")
+    # session, user, customer, order with its gateway, cards
+    with django_assert_num_queries(5):
+        response = shopper.get(payment_url(order))
+    assert response.status_code == 200
+
+
+def test_another_customers_order_is_404(shopper, visa, stranger):
+    assert shopper.get(payment_url(stranger["order"])).status_code == 404
+    response = shopper.post(payment_url(stranger["order"]), {"payment_method": visa.pk})
+    assert response.status_code == 404
+    assert not ExternalPayment.objects.filter(order=stranger["order"]).exists()
+
+
+def test_paying_with_a_saved_card_places_the_order(shopper, order, visa):
+    response = shopper.post(payment_url(order), {"payment_method": visa.pk})
+    assert response.status_code == 302
+    assert response["Location"] == confirmation_url(order)
+    order.refresh_from_db()
+    assert order.payment_status == Order.PaymentStatus.AUTHORIZED
+    assert order.status == Order.Status.PLACED
+    payment = ExternalPayment.objects.get(order=order)
+    assert payment.wallet_id == visa.pk
+
+
+def test_confirmation_shows_order_amount_and_card(shopper, order, visa):
+    shopper.post(payment_url(order), {"payment_method": visa.pk})
+    response = shopper.get(confirmation_url(order))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<dd data-order-number>100234</dd>" in html
+    assert "EUR 49.90" in html
+    assert "Visa •••• 4242" in html
+
+
+def test_confirmation_of_an_unpaid_order_goes_to_payment(shopper, order):
+    response = shopper.get(confirmation_url(order))
+    assert response.status_code == 302
+    assert response["Location"] == payment_url(order)
+
+
+def test_confirmation_of_another_customers_order_is_404(shopper, stranger):
+    assert shopper.get(confirmation_url(stranger["order"])).status_code == 404
+
+
+def test_expired_card_is_refused_server_side(shopper, order, visa, expired):
+    response = shopper.post(payment_url(order), {"payment_method": expired.pk})
+    assert response.status_code == 422
+    assert "American Express •••• 0005 has expired and cannot be used." in response.content.decode()
+    order.refresh_from_db()
+    assert order.is_payable
+    assert not ExternalPayment.objects.filter(order=order).exists()
+
+
+def test_another_customers_card_cannot_pay(shopper, order, visa, stranger):
+    response = shopper.post(payment_url(order), {"payment_method": stranger["card"].pk})
+    assert response.status_code == 422
+    assert "That card is not in your wallet." in response.content.decode()
+    assert not ExternalPayment.objects.filter(order=order).exists()
+
+
+def test_a_declined_saved_card_shows_a_message_and_leaves_the_order_unpaid(shopper, order, visa):
+    declining = add_card(
+        order.customer,
+        "mastercard",
+        "0002",
+        payment_source_token="tok_test_mastercard_0002_1230_decline",
+    )
+    response = shopper.post(payment_url(order), {"payment_method": declining.pk})
+    assert response.status_code == 402
+    html = response.content.decode()
+    assert "Your card was declined and you have not been charged." in html
+    assert re.search(rf'id="pm-{declining.pk}" value="{declining.pk}" checked', html)
+    order.refresh_from_db()
+    assert order.is_payable
+    assert order.payment_status == Order.PaymentStatus.UNPAID
+    assert not authorizations(order).exists()
+    # The customer chooses again.
+    assert shopper.post(payment_url(order), {"payment_method": visa.pk}).status_code == 302
+    assert authorizations(order).count() == 1
+
+
+def test_resubmitting_the_payment_charges_once(shopper, order, visa, mastercard):
+    first = shopper.post(payment_url(order), {"payment_method": visa.pk})
+    second = shopper.post(payment_url(order), {"payment_method": mastercard.pk}, follow=True)
+    assert first.status_code == 302
+    assert second.redirect_chain == [(confirmation_url(order), 302)]
+    assert "This order has already been paid. Nothing more was charged." in second.content.decode()
+    assert authorizations(order).count() == 1
+    assert ExternalPayment.objects.filter(order=order).count() == 1
+    assert ExternalPayment.objects.get(order=order).wallet_id == visa.pk
+
+
+def test_payment_page_of_a_paid_order_goes_to_the_confirmation(shopper, order, visa):
+    shopper.post(payment_url(order), {"payment_method": visa.pk})
+    response = shopper.get(payment_url(order))
+    assert response.status_code == 302
+    assert response["Location"] == confirmation_url(order)
+
+
+def test_cancelled_order_says_it_cannot_be_paid(shopper, order, visa):
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED)
+    response = shopper.post(payment_url(order), {"payment_method": visa.pk})
+    assert response.status_code == 409
+    assert "Order 100234 was cancelled" in response.content.decode()
+    assert not ExternalPayment.objects.filter(order=order).exists()
+    assert shopper.get(confirmation_url(order)).status_code == 409
+
+
+def test_paying_with_a_new_card_token(shopper, order, visa):
+    response = shopper.post(
+        payment_url(order),
+        {
+            "payment_method": "new",
+            "payment_source_token": "tok_test_mastercard_4444_1131",
+            "card_holder_name": "Grace Hopper",
+        },
+    )
+    assert response.status_code == 302
+    payment = ExternalPayment.objects.get(order=order)
+    assert payment.payment_instrument["card_last_digits"] == "4444"
+    assert payment.payment_instrument["card_holder_name"] == "Grace Hopper"
+    assert not CustomerPaymentSource.objects.filter(
+        fingerprint=payment.payment_instrument["fingerprint"]
+    ).exists()
+
+
+def test_saving_a_new_card_adds_it_to_the_wallet_once(shopper, customer, visa):
+    data = {
+        "payment_method": "new",
+        "payment_source_token": "tok_test_mastercard_4444_1131",
+        "card_holder_name": "Grace Hopper",
+        "save_card": "on",
+    }
+    for number in ("200001", "200002"):
+        order = factories.OrderFactory(customer=customer, number=number)
+        response = shopper.post(payment_url(order), data, follow=True)
+        assert response.redirect_chain == [(confirmation_url(order), 302)]
+        assert "Your card is saved in your wallet for next time." in response.content.decode()
+    saved = CustomerPaymentSource.objects.filter(
+        customer=customer, payment_instrument__card_last_digits="4444"
+    )
+    assert saved.count() == 1
+    assert saved.get().payment_source_token == "tok_test_mastercard_4444_1131"
+    assert not saved.get().is_default
+
+
+def test_a_card_number_in_the_token_field_is_refused(shopper, order, visa):
+    response = shopper.post(
+        payment_url(order),
+        {"payment_method": "new", "payment_source_token": "5555 5555 5555 4444"},
+    )
+    assert response.status_code == 422
+    assert "must not contain a card number" in response.content.decode()
+    assert "5555 5555 5555 4444" not in response.content.decode()
+    assert not ExternalPayment.objects.filter(order=order).exists()
+
+
+def test_a_new_card_without_token_explains_javascript_is_needed(shopper, order, visa):
+    response = shopper.post(payment_url(order), {"payment_method": "new"})
+    assert response.status_code == 422
+    assert "needs JavaScript" in response.content.decode()
+
+
+def test_missing_choice_is_a_form_error(shopper, order, visa):
+    response = shopper.post(payment_url(order), {})
+    assert response.status_code == 422
+    assert "Choose a card to pay with." in response.content.decode()
+
+
+def test_gateway_down_shows_a_message_and_charges_nothing(shopper, order, visa, monkeypatch):
+    def unreachable(self, *args, **kwargs):
+        raise GatewayUnavailable("timeout")
+
+    monkeypatch.setattr(TestGateway, "authorize", unreachable)
+    response = shopper.post(payment_url(order), {"payment_method": visa.pk})
+    assert response.status_code == 503
+    assert "We could not reach the payment service" in response.content.decode()
+    order.refresh_from_db()
+    assert order.is_payable
+
+
+# --- CSRF ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def csrf_shopper(customer):
+    """A client that enforces CSRF checks, logged in as the customer."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(customer.user)
+    return client
+
+
+def test_payment_without_csrf_token_is_refused(csrf_shopper, order, visa):
+    response = csrf_shopper.post(payment_url(order), {"payment_method": visa.pk})
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert order.is_payable
+
+
+def test_set_default_without_csrf_token_is_refused(csrf_shopper, visa, mastercard):
+    url = reverse("wallet:set-default-card", kwargs={"card_id": mastercard.pk})
+    assert csrf_shopper.post(url).status_code == 403
+    mastercard.refresh_from_db()
+    assert not mastercard.is_default
+
+
+def test_remove_without_csrf_token_is_refused(csrf_shopper, visa):
+    url = reverse("wallet:remove-card", kwargs={"card_id": visa.pk})
+    assert csrf_shopper.post(url).status_code == 403
+    assert CustomerPaymentSource.objects.filter(pk=visa.pk).exists()
+
+
+def test_payment_with_the_pages_csrf_token_is_accepted(csrf_shopper, order, visa):
+    csrf_shopper.get(payment_url(order))
+    token = csrf_shopper.cookies["csrftoken"].value
+    response = csrf_shopper.post(
+        payment_url(order), {"payment_method": visa.pk, "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
