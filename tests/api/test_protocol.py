@@ -135,6 +135,19 @@ def test_gateway_down_is_service_unavailable(api_client, order, monkeypatch):
     assert_error(response, 503, "SERVICE_UNAVAILABLE")
 
 
+def test_database_down_is_service_unavailable(api_client, source, monkeypatch):
+    from django.db import OperationalError
+
+    def down(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(views, "build_document", down)
+
+    response = api_client.get(f"/api/customer_payment_sources/{source.pk}")
+
+    assert_error(response, 503, "SERVICE_UNAVAILABLE")
+
+
 def test_error_objects_have_every_member(api_client, customer):
     response = api_client.post("/api/customers", document("customers", {}))
 

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf_exceptions
@@ -232,6 +233,9 @@ def to_api_error(exc: Exception) -> ApiError:
         return not_found()
     if isinstance(exc, drf_exceptions.APIException):
         return _from_drf(exc)
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.exception("The database is unavailable")
+        return ApiError(503, "SERVICE_UNAVAILABLE", _("The service is temporarily unavailable"))
     logger.exception("Unexpected error while serving an API request")
     return ApiError(500, "INTERNAL_SERVER_ERROR", _("An unexpected error occurred"))
 
