@@ -15,7 +15,7 @@ import hashlib
 import json
 from typing import Any
 
-from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -46,14 +46,20 @@ ALLOWED_GRANTS: dict[str, frozenset[str]] = {
 
 
 class ClientSecretHasher(PBKDF2PasswordHasher):
-    """PBKDF2-SHA256 with fewer rounds, for generated client secrets only.
+    """PBKDF2-SHA256 with fewer rounds and its own name, for generated client secrets only.
 
     A generated secret has hundreds of bits of entropy, so the million rounds that protect
-    human passwords add nothing but half a second to every token request. The stored hash is a
-    standard ``pbkdf2_sha256$...`` string: Django's PBKDF2 hasher verifies it.
+    human passwords add nothing but half a second to every token request. The hash is stored
+    with DOT's ``hash_client_secret`` off (DOT would re-hash it with the shop's password
+    hashers) and verified by :class:`WalletOAuth2Validator`, whatever ``PASSWORD_HASHERS`` says.
     """
 
+    algorithm = "wallet_pbkdf2_sha256"
     iterations = 10_000
+
+    def is_hashed(self, value: str) -> bool:
+        """Whether ``value`` is a hash made by this hasher."""
+        return (value or "").startswith(f"{self.algorithm}$")
 
 
 def create_credential(*, name: str, kind: str, mode: str) -> tuple[ApiCredential, str]:
@@ -77,6 +83,7 @@ def create_credential(*, name: str, kind: str, mode: str) -> tuple[ApiCredential
         raise ValidationError(problems)
     application_model = get_application_model()
     secret = generate_client_secret()
+    hasher = ClientSecretHasher()
     with transaction.atomic():
         application = application_model.objects.create(
             name=name,
@@ -86,8 +93,9 @@ def create_credential(*, name: str, kind: str, mode: str) -> tuple[ApiCredential
                 if kind == INTEGRATION
                 else application_model.GRANT_PASSWORD
             ),
-            client_secret=make_password(secret, hasher=ClientSecretHasher()),
-            hash_client_secret=True,
+            client_secret=hasher.encode(secret, hasher.salt()),
+            # Already hashed above: DOT must store it as is.
+            hash_client_secret=False,
         )
         credential = ApiCredential.objects.create(application=application, kind=kind, mode=mode)
     return credential, secret
@@ -118,6 +126,13 @@ class WalletOAuth2Validator(OAuth2Validator):
             request.client = None
             return None
         return application
+
+    def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
+        """Verify a wallet credential's hashed secret; other applications as DOT does."""
+        hasher = ClientSecretHasher()
+        if hasher.is_hashed(stored_secret):
+            return bool(provided_secret) and hasher.verify(provided_secret, stored_secret)
+        return super()._check_secret(provided_secret, stored_secret)
 
     def validate_grant_type(
         self,

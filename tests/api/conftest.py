@@ -1,7 +1,7 @@
 """Fixtures of the API contract tests: a JSON:API client that validates every response body.
 
-The caller is created in ONE place, the ``api_client`` fixture: today a staff session (an
-integration in ``WALLET["MODE"]``); the authentication issue switches it to bearer tokens.
+The caller is created in ONE place, the ``api_client`` fixture: a bearer token of an
+integration credential in test mode.
 """
 
 import json
@@ -77,10 +77,30 @@ def anonymous_client(db) -> JsonApiClient:
 
 @pytest.fixture
 def api_client(db, staff_user) -> JsonApiClient:
-    """The API caller of the contract tests: an integration in test mode."""
+    """The API caller of the contract tests: an integration in test mode.
+
+    A bearer token of an integration credential, got from ``POST /oauth/token``; resolving it
+    is one query. The rate-limit counters start empty, so no test inherits another's requests.
+    """
+    from django.core.cache import cache
+
+    from wallet.oauth import create_credential
+
+    cache.clear()
+    credential, secret = create_credential(name="contract tests", kind="integration", mode="test")
     client = Client()
-    client.force_login(staff_user)
-    return JsonApiClient(client, auth_queries=2)
+    answer = client.post(
+        "/oauth/token",
+        {
+            "grant_type": "client_credentials",
+            "client_id": credential.application.client_id,
+            "client_secret": secret,
+        },
+    )
+    assert answer.status_code == 200, answer.content
+    api = JsonApiClient(client, auth_queries=1)
+    api.headers["AUTHORIZATION"] = f"Bearer {answer.json()['access_token']}"
+    return api
 
 
 @pytest.fixture

@@ -25,11 +25,8 @@ def _clean_cache():
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    """Users' passwords hashed quickly; PBKDF2 stays available for client secrets."""
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    ]
+    """Users' passwords hashed quickly (client secrets do not depend on PASSWORD_HASHERS)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 class Credential:

@@ -8,12 +8,12 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.hashers import identify_hasher
 from django.core.management import CommandError, call_command
 from oauth2_provider.models import AccessToken, Application
 
 from tests.auth.conftest import PROBE, bearer
 from wallet.models import ApiCredential
+from wallet.oauth import ClientSecretHasher
 
 pytestmark = pytest.mark.urls("tests.auth.urls")
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +57,8 @@ def test_command_stores_the_secret_hashed(db):
     stored = Application.objects.get(client_id=payload["client_id"]).client_secret
     assert stored != payload["client_secret"]
     assert payload["client_secret"] not in stored
-    assert identify_hasher(stored).algorithm == "pbkdf2_sha256"
+    assert stored.startswith("wallet_pbkdf2_sha256$10000$")
+    assert ClientSecretHasher().verify(payload["client_secret"], stored)
 
 
 def test_command_text_output_shows_id_and_secret(db):
