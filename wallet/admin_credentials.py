@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from wallet.models import ApiCredential
-from wallet.oauth import create_credential
+from wallet.oauth import create_credential, rotate_secret
 
 
 class ApiCredentialCreationForm(forms.ModelForm):
@@ -37,6 +37,7 @@ class ApiCredentialAdmin(admin.ModelAdmin):
     search_fields = ["application__name", "application__client_id"]
     list_select_related = ["application"]
     readonly_fields = ["name", "kind", "mode", "client_id", "created_at"]
+    actions = ["rotate_secrets"]
 
     @admin.display(description=_("name"), ordering="application__name")
     def name(self, obj: ApiCredential) -> str:
@@ -86,20 +87,37 @@ class ApiCredentialAdmin(admin.ModelAdmin):
         obj.created_at = credential.created_at
         obj.raw_secret = secret
 
-    def response_add(
-        self, request: HttpRequest, obj: ApiCredential, post_url_continue: str | None = None
+    @admin.action(description=_("Rotate the client secret of the selected credentials"))
+    def rotate_secrets(
+        self, request: HttpRequest, queryset: QuerySet[ApiCredential]
     ) -> HttpResponse:
-        """Show the client id and the secret once, instead of redirecting."""
+        """Give each selected credential a new secret and show the new secrets once."""
+        rows = []
+        with transaction.atomic():
+            for credential in queryset.select_related("application"):
+                rows.append((credential, rotate_secret(credential)))
+        return self._secrets_response(request, rows, _("Client secrets rotated"))
+
+    def _secrets_response(
+        self, request: HttpRequest, rows: list[tuple[ApiCredential, str]], title: str
+    ) -> HttpResponse:
+        """The page showing client ids and secrets, never cached."""
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": _("API credential created"),
-            "credential": obj,
-            "client_secret": getattr(obj, "raw_secret", ""),
+            "title": title,
+            "rows": rows,
         }
         response = TemplateResponse(request, "admin/wallet/apicredential/created.html", context)
         response["Cache-Control"] = "no-store"
         return response
+
+    def response_add(
+        self, request: HttpRequest, obj: ApiCredential, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        """Show the client id and the secret once, instead of redirecting."""
+        rows = [(obj, getattr(obj, "raw_secret", ""))]
+        return self._secrets_response(request, rows, _("API credential created"))
 
     def delete_model(self, request: HttpRequest, obj: ApiCredential) -> None:
         """Delete the OAuth2 application too, and with it every token it issued."""

@@ -101,6 +101,20 @@ def create_credential(*, name: str, kind: str, mode: str) -> tuple[ApiCredential
     return credential, secret
 
 
+def rotate_secret(credential: ApiCredential) -> str:
+    """Give a credential a new client secret and return it; the old one stops working.
+
+    Tokens already issued stay valid until they expire or are revoked.
+    """
+    secret = generate_client_secret()
+    hasher = ClientSecretHasher()
+    application = credential.application
+    application.client_secret = hasher.encode(secret, hasher.salt())
+    application.hash_client_secret = False
+    application.save(update_fields=["client_secret", "hash_client_secret", "updated"])
+    return secret
+
+
 def credential_of(application: Any) -> ApiCredential | None:
     """The wallet credential of a DOT application, or ``None`` for a foreign application."""
     if application is None:

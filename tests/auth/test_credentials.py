@@ -125,7 +125,8 @@ def test_admin_creates_a_credential_and_shows_the_secret_once(admin_client_logge
     assert response.status_code == 200
     credential = ApiCredential.objects.select_related("application").get()
     assert (credential.kind, credential.mode) == ("sales_channel", "test")
-    secret = response.context["client_secret"]
+    [(shown, secret)] = response.context["rows"]
+    assert shown.pk == credential.pk
     assert secret and secret.encode() in response.content
     assert credential.application.client_id.encode() in response.content
     assert "no-store" in response["Cache-Control"]
@@ -168,3 +169,22 @@ def test_admin_delete_removes_the_application_and_its_tokens(admin_client_logged
     assert not Application.objects.exists()
     assert not AccessToken.objects.exists()
     assert admin_client_logged.get(PROBE, **bearer(token)).status_code == 401
+
+
+def test_admin_rotates_a_secret_and_shows_it_once(admin_client_logged, integration):
+    old_token = integration.token()
+    response = admin_client_logged.post(
+        "/admin/wallet/apicredential/",
+        {"action": "rotate_secrets", "_selected_action": [integration.model.pk]},
+    )
+    assert response.status_code == 200
+    [(shown, secret)] = response.context["rows"]
+    assert shown.pk == integration.model.pk
+    assert secret.encode() in response.content
+    old_secret = integration.secret
+    assert integration.token_request(grant_type="client_credentials").status_code == 401
+    integration.secret = secret
+    assert integration.token_request(grant_type="client_credentials").status_code == 200
+    assert secret != old_secret
+    # Tokens issued before the rotation live on until they expire or are revoked.
+    assert admin_client_logged.get(PROBE, **bearer(old_token)).status_code == 200
