@@ -140,11 +140,6 @@ class JsonApiView(APIView):
             raise errors.not_found()
         return obj
 
-    def single(self, resource: Resource, obj: Model | None, **kwargs: Any) -> Response:
-        """A document with one resource object (or ``null``)."""
-        ctx = self.context(resource)
-        return Response(build_document(resource, obj, ctx, many=False), **kwargs)
-
     def collection(self, resource: Resource, queryset: QuerySet) -> Response:
         """A filtered, sorted, paginated list document of ``queryset``."""
         params = self.request.query_params
