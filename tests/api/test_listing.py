@@ -291,3 +291,18 @@ def test_event_stores_invalid_parameters(api_client, events, query, code, parame
     assert response.status_code == 400
     assert first_error(response)["code"] == code
     assert first_error(response)["source"] == {"parameter": parameter}
+
+
+@pytest.mark.parametrize(
+    "type_name",
+    ["customer_payment_sources", "external_payments", "customers", "orders", "versions"],
+)
+def test_filter_and_sort_by_id(api_client, source, type_name):
+    services.update_record(source, {"reference": "x"}, actor=services.SYSTEM)
+    listed = api_client.get(f"/api/{type_name}?sort=-id")
+    first = listed.doc["data"][0]["id"]
+
+    response = api_client.get(f"/api/{type_name}?filter[q][id_eq]={first}&sort=id")
+
+    assert response.status_code == 200
+    assert [item["id"] for item in response.doc["data"]] == [first]

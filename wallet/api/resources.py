@@ -135,7 +135,7 @@ REFERENCE_ATTRIBUTES = (
 )
 TIMESTAMPS = (Attribute("created_at", "datetime"), Attribute("updated_at", "datetime"))
 COMMON_FILTERS = {
-    "id": "pk",
+    "id": "id",
     "reference": "reference",
     "reference_origin": "reference_origin",
     "created_at": "created_at",
@@ -501,7 +501,7 @@ AUDIT_ATTRIBUTES = (
     Attribute("event"),
 )
 AUDIT_FILTERS = {
-    "id": "pk",
+    "id": "id",
     "resource_type": "resource_type",
     "resource_id": "resource_id",
     "event": "event",
@@ -524,7 +524,7 @@ VERSIONS = Resource(
     filters=FilterSpec(
         fields=AUDIT_FILTERS,
         json_fields={},
-        sortable={"id": "pk", "created_at": "created_at", "updated_at": "created_at"},
+        sortable={"id": "id", "created_at": "created_at", "updated_at": "created_at"},
     ),
 )
 
