@@ -353,3 +353,17 @@ def test_deleting_the_credential_invalidates_its_tokens(integration):
     token = integration.token()
     integration.model.application.delete()
     assert integration.client.get(PROBE, **bearer(token)).status_code == 401
+
+
+def test_unknown_grant_type_is_unsupported(integration):
+    response = integration.token_request(grant_type="magic")
+    assert response.status_code == 400
+    assert response.json()["error"] == "unsupported_grant_type"
+
+
+def test_revoking_an_unknown_token_answers_200(integration):
+    response = integration.client.post(
+        "/oauth/revoke",
+        {"client_id": integration.client_id, "client_secret": integration.secret, "token": "nope"},
+    )
+    assert response.status_code == 200
