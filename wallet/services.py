@@ -248,16 +248,26 @@ RELATIONS: dict[type[models.Model], tuple[str, ...]] = {
 
 def _validate(instance: models.Model) -> None:
     _check_same_mode(instance, RELATIONS[type(instance)])
-    instance.full_clean()
+    # Related rows already loaded need no existence query, and a generated random id no
+    # uniqueness query: the database's foreign keys and primary key still guard the write.
+    skip = ["id"] if instance._state.adding else []
+    for field in instance._meta.concrete_fields:
+        if field.is_relation and field.is_cached(instance):
+            related = field.get_cached_value(instance)
+            if related is not None and not related._state.adding:
+                skip.append(field.name)
+    instance.full_clean(exclude=skip, validate_constraints=False)
+    instance.validate_constraints()
 
 
-def create_record(instance: ModelT, *, actor: Actor) -> ModelT:
-    """Validate and insert a new record, and audit its creation.
+def create_record(instance: ModelT, *, actor: Actor, validated: bool = False) -> ModelT:
+    """Validate (unless the caller just did) and insert a new record, and audit its creation.
 
     The building block of the specific ``create_*`` services; the admin uses it for models
     without richer rules (gateways).
     """
-    _validate(instance)
+    if not validated:
+        _validate(instance)
     fields = AUDITED_FIELDS[type(instance)]
     with transaction.atomic():
         instance.save(force_insert=True)
@@ -508,7 +518,7 @@ def create_external_payment(
     )
     _validate(payment)
     payment.payment_instrument = _describe(payment)
-    return create_record(payment, actor=actor)
+    return create_record(payment, actor=actor, validated=True)
 
 
 def _describe(payment: ExternalPayment) -> dict[str, Any]:
