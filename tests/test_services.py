@@ -731,3 +731,49 @@ def test_checkout_with_a_declined_token_saves_nothing(order):
     with pytest.raises(services.PaymentDeclined):
         services.checkout_with_token(order, "tok_test_visa_0002_1230_decline", save_to_wallet=True)
     assert not CustomerPaymentSource.objects.exists()
+
+
+# --- rules added after review: expired cards, disabled gateways, login email ---------------
+
+
+def test_paying_with_an_expired_saved_card_is_refused_and_creates_no_payment(order, customer):
+    source = factories.CustomerPaymentSourceFactory(customer=customer, month=1, year=2024)
+    with pytest.raises(ValidationError) as exc:
+        services.pay_order_with_source(order, source)
+    assert exc.value.error_dict["customer_payment_source"][0].code == "expired"
+    assert not ExternalPayment.objects.filter(order=order).exists()
+
+
+def test_placing_an_order_through_a_disabled_gateway_is_refused(order, gateway):
+    from django.utils import timezone
+
+    _pay(order)
+    gateway.disabled_at = timezone.now()
+    gateway.save()
+    with pytest.raises(ValidationError) as exc:
+        services.place_order(order)
+    assert exc.value.error_dict["payment_gateway"][0].code == "disabled"
+    order.refresh_from_db()
+    assert order.payment_status == Order.PaymentStatus.UNPAID
+    assert not Transaction.objects.filter(payment__order=order).exists()
+
+
+def test_changing_a_customers_email_changes_their_login():
+    customer = services.create_customer(
+        mode="test", email="old@example.com", password="s3cret-pass"
+    )
+    services.update_customer(customer, {"email": "New@Example.com"})
+    assert authenticate(username="new@example.com", password="s3cret-pass") == customer.user
+    assert authenticate(username="old@example.com", password="s3cret-pass") is None
+
+
+def test_changing_the_email_to_another_accounts_email_is_refused():
+    factories.UserFactory(username="taken@example.com")
+    customer = services.create_customer(
+        mode="test", email="mine@example.com", password="s3cret-pass"
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.update_customer(customer, {"email": "taken@example.com"})
+    assert exc.value.error_dict["email"][0].code == "taken"
+    customer.refresh_from_db()
+    assert customer.email == "mine@example.com"

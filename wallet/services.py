@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wallet.cards import EXPIRED, card_state
 from wallet.gateways import GatewayUnavailable, gateway_for
 from wallet.models import (
     AuditEntry,
@@ -396,6 +397,8 @@ def update_customer(
     _validate_password(password)
     with transaction.atomic():
         update_record(customer, changes, actor=actor)
+        if "email" in changes and customer.user_id:
+            _sync_user_email(customer)
         if password:
             previous_user_id = customer.user_id
             _sync_user(customer, password)
@@ -408,6 +411,30 @@ def update_customer(
                     {"user": [previous_user_id, customer.user_id]},
                 )
     return customer
+
+
+def _sync_user_email(customer: Customer) -> None:
+    """Keep the linked user's login email (and an email-shaped username) equal to the customer's."""
+    user = customer.user
+    if user.email.lower() == customer.email:
+        return
+    user_model = type(user)
+    if (
+        user_model._default_manager.filter(email__iexact=customer.email)
+        .exclude(pk=user.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {"email": ValidationError(_("is already used by another account"), code="taken")}
+        )
+    previous = user.email
+    user.email = customer.email
+    fields = ["email"]
+    username_field = user_model.USERNAME_FIELD
+    if username_field != "email" and getattr(user, username_field) == previous:
+        setattr(user, username_field, customer.email)
+        fields.append(username_field)
+    user.save(update_fields=fields)
 
 
 def delete_customer(customer: Customer, *, actor: Actor = SYSTEM) -> None:
@@ -815,6 +842,16 @@ def pay_order_with_source(
             }
         )
     _require_payable(order)
+    instrument = source.payment_instrument or {}
+    state = card_state(
+        instrument.get("card_expiry_month"),
+        instrument.get("card_expiry_year"),
+        today=timezone.now().date(),
+    )
+    if state == EXPIRED:
+        raise ValidationError(
+            {"customer_payment_source": ValidationError(_("this card has expired"), code="expired")}
+        )
     with transaction.atomic():
         _replace_pending_payments(order, actor)
         payment = create_external_payment(
@@ -863,6 +900,10 @@ def place_order(order: Order, *, actor: Actor = SYSTEM) -> Transaction:
                         _("the order has no payment to authorize"), code="blank"
                     )
                 }
+            )
+        if locked.payment_gateway is not None and locked.payment_gateway.disabled_at:
+            raise ValidationError(
+                {"payment_gateway": ValidationError(_("is disabled"), code="disabled")}
             )
         try:
             result = gateway_for(locked.payment_gateway).authorize(
