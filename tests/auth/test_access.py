@@ -191,3 +191,12 @@ def test_bearer_header_never_falls_back_to_the_session(staff_user):
     client = Client()
     client.force_login(staff_user)
     assert probe("not-a-token", client=client).status_code == 401
+
+
+def test_rate_limited_api_request_resolves_the_caller_once(integration, django_assert_num_queries):
+    token = integration.token()
+    # The rate limiter and the view share one lookup of the token.
+    with django_assert_num_queries(1):
+        response = Client().get(PROBE, **bearer(token))
+    assert response.status_code == 200
+    assert "X-Ratelimit-Remaining" in response

@@ -367,3 +367,11 @@ def test_revoking_an_unknown_token_answers_200(integration):
         {"client_id": integration.client_id, "client_secret": integration.secret, "token": "nope"},
     )
     assert response.status_code == 200
+
+
+def test_client_credentials_token_query_count(integration, django_assert_num_queries):
+    # The application, its credential, the token insert (savepoint, insert, release), DOT's
+    # lookup of the new token for its signal, and ours for created_at and the owner.
+    with django_assert_num_queries(7) as captured:
+        response = integration.token_request(grant_type="client_credentials")
+    assert response.status_code == 200, [q["sql"][:80] for q in captured.captured_queries]
