@@ -48,6 +48,12 @@ def assert_jsonapi(document: dict) -> dict:
     return document
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Hash passwords cheaply in tests; PBKDF2 made every login cost 50 ms or more."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def jsonapi():
     """The JSON:API document validator, as a fixture."""
