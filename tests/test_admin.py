@@ -248,6 +248,15 @@ def test_source_list_shows_brand_and_expiry_and_flags_expired_cards(client, admi
     assert "Visa 12/2030<" in html
 
 
+def test_payment_change_page_lists_its_transactions_with_masked_tokens(client, admin_user, wallet):
+    html = client.get(change_url(wallet["payment"])).content.decode()
+    table = html[html.index('class="wallet-transactions"') :]
+    table = table[: table.index("</table>")]
+    assert "Authorization" in table
+    assert "EUR 49.90" in table
+    assert mask_token(wallet["transaction"].token) in table
+
+
 def test_source_tokens_are_read_only_on_the_change_page(client, admin_user, wallet):
     source = wallet["source"]
     response = client.get(change_url(source))

@@ -727,6 +727,7 @@ class ExternalPaymentAdmin(WalletModelAdmin):
         "wallet",
         "masked_payment_source_token",
         "instrument_display",
+        "transactions_display",
         "options",
         *REFERENCE_FIELDS,
     )
@@ -735,12 +736,14 @@ class ExternalPaymentAdmin(WalletModelAdmin):
         "wallet",
         "masked_payment_source_token",
         "instrument_display",
+        "transactions_display",
     )
     view_only_swaps = {"options": "options_display", "metadata": "metadata_display"}
     readonly_fields = (
         *WalletModelAdmin.readonly_fields,
         "masked_payment_source_token",
         "instrument_display",
+        "transactions_display",
         "options_display",
     )
 
@@ -764,6 +767,38 @@ class ExternalPaymentAdmin(WalletModelAdmin):
     def instrument_display(self, obj: ExternalPayment) -> SafeString:
         """The instrument the gateway described."""
         return json_display(obj.payment_instrument)
+
+    @admin.display(description=_("transactions"))
+    def transactions_display(self, obj: ExternalPayment) -> SafeString:
+        """The gateway operations on this payment, newest first, tokens masked."""
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    item.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                    item.get_kind_display(),
+                    _("succeeded") if item.succeeded else _("failed"),
+                    f"{item.currency_code} {item.amount_cents / 100:.2f}",
+                    mask_token(item.token) or "-",
+                    item.message or "-",
+                )
+                for item in obj.transactions.order_by("-created_at")
+            ),
+        )
+        if not rows:
+            return format_html("{}", _("No transactions."))
+        return format_html(
+            '<table class="wallet-transactions"><thead><tr><th>{}</th><th>{}</th><th>{}</th>'
+            "<th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("time"),
+            _("kind"),
+            _("outcome"),
+            _("amount"),
+            _("token"),
+            _("message"),
+            rows,
+        )
 
     @admin.display(description=_("options"))
     def options_display(self, obj: ExternalPayment) -> SafeString:
