@@ -7,7 +7,8 @@ not found (the callers answer 404).
 
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet
+from django.db import connection, models
+from django.db.models import F, QuerySet, Sum
 
 from wallet.models import (
     AuditEntry,
@@ -16,6 +17,7 @@ from wallet.models import (
     ExternalPayment,
     Order,
     PaymentGateway,
+    RecordCount,
 )
 
 
@@ -140,3 +142,19 @@ def authorized_payment(order: Order) -> ExternalPayment | None:
         .order_by("-created_at")
         .first()
     )
+
+
+COUNTED_MODELS = (Customer, Order, ExternalPayment, CustomerPaymentSource)
+
+
+def mode_total(model: type[models.Model], mode: str) -> int | None:
+    """All rows of ``model`` in ``mode``, read from the trigger-kept counts on PostgreSQL.
+
+    ``None`` where no counts are kept (other databases, other models): count the rows instead.
+    """
+    if connection.vendor != "postgresql" or model not in COUNTED_MODELS:
+        return None
+    total = RecordCount.objects.filter(table_name=model._meta.db_table, mode=mode).aggregate(
+        total=Sum("count")
+    )["total"]
+    return total or 0
