@@ -223,7 +223,6 @@ class WalletModelAdmin(admin.ModelAdmin):
     show_audit_history = True
     save_as = False
     readonly_fields = (*RECORD_FIELDS, "audit_history", "metadata_display")
-    date_hierarchy = None
 
     # --- pages ---
 
@@ -318,7 +317,9 @@ class WalletModelAdmin(admin.ModelAdmin):
             if name in audited or name == "password"
         }
         # The form already copied its values onto ``obj``; the service needs the stored record.
-        stored = self.model._default_manager.get(pk=obj.pk)
+        stored = self.model._default_manager.filter(pk=obj.pk).first()
+        if stored is None:
+            raise ServiceRefusal(services.WalletError(str(_("This record no longer exists."))))
         call_service(self.update_object, request, stored, changes)
         obj.refresh_from_db()
 
