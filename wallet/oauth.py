@@ -19,6 +19,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_access_token_model, get_application_model
@@ -113,6 +114,35 @@ def rotate_secret(credential: ApiCredential) -> str:
     application.hash_client_secret = False
     application.save(update_fields=["client_secret", "hash_client_secret", "updated"])
     return secret
+
+
+def ensure_demo_credential(*, name: str, kind: str, mode: str) -> tuple[ApiCredential, str]:
+    """The demo's credential ``name``: created once, with a secret derived from SECRET_KEY.
+
+    Running the demo again finds the same credential and prints the same secret (it is
+    re-derived, never stored in clear); a secret rotated meanwhile is set back to the derived
+    one. For demos only: a real credential's secret must be random (:func:`create_credential`).
+    """
+    secret = salted_hmac(
+        "wallet.oauth.ensure_demo_credential", f"{kind}:{mode}:{name}", algorithm="sha256"
+    ).hexdigest()
+    credential = (
+        ApiCredential.objects.select_related("application")
+        .filter(kind=kind, mode=mode, application__name=name)
+        .first()
+    )
+    if credential is None:
+        credential, _random_secret = create_credential(name=name, kind=kind, mode=mode)
+    hasher = ClientSecretHasher()
+    application = credential.application
+    if not (
+        hasher.is_hashed(application.client_secret)
+        and hasher.verify(secret, application.client_secret)
+    ):
+        application.client_secret = hasher.encode(secret, hasher.salt())
+        application.hash_client_secret = False
+        application.save(update_fields=["client_secret", "hash_client_secret", "updated"])
+    return credential, secret
 
 
 def credential_of(application: Any) -> ApiCredential | None:

@@ -13,7 +13,7 @@ from oauth2_provider.models import AccessToken, Application
 
 from tests.auth.conftest import PROBE, bearer
 from wallet.models import ApiCredential
-from wallet.oauth import ClientSecretHasher
+from wallet.oauth import ClientSecretHasher, ensure_demo_credential, rotate_secret
 
 pytestmark = pytest.mark.urls("tests.auth.urls")
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,3 +188,40 @@ def test_admin_rotates_a_secret_and_shows_it_once(admin_client_logged, integrati
     assert secret != old_secret
     # Tokens issued before the rotation live on until they expire or are revoked.
     assert admin_client_logged.get(PROBE, **bearer(old_token)).status_code == 200
+
+
+# --- demo credentials ------------------------------------------------------------------------
+
+
+def test_demo_credential_is_created_once_with_a_stable_working_secret(db, client):
+    first, secret = ensure_demo_credential(name="Demo integration", kind="integration", mode="test")
+    again, same_secret = ensure_demo_credential(
+        name="Demo integration", kind="integration", mode="test"
+    )
+    assert again.pk == first.pk and same_secret == secret
+    assert ApiCredential.objects.count() == 1
+    assert secret not in again.application.client_secret
+    response = client.post(
+        "/oauth/token",
+        {
+            "grant_type": "client_credentials",
+            "client_id": first.application.client_id,
+            "client_secret": secret,
+        },
+    )
+    assert response.status_code == 200
+
+
+def test_demo_credential_secret_is_restored_after_a_rotation(db):
+    credential, secret = ensure_demo_credential(name="Demo", kind="sales_channel", mode="test")
+    rotate_secret(credential)
+    credential, again = ensure_demo_credential(name="Demo", kind="sales_channel", mode="test")
+    credential.application.refresh_from_db()
+    assert again == secret
+    assert ClientSecretHasher().verify(secret, credential.application.client_secret)
+
+
+def test_demo_secrets_differ_by_kind(db):
+    _a, first = ensure_demo_credential(name="Demo", kind="integration", mode="test")
+    _b, second = ensure_demo_credential(name="Demo", kind="sales_channel", mode="test")
+    assert first != second
