@@ -216,6 +216,27 @@ class WalletOAuth2Validator(OAuth2Validator):
             return False
         return True
 
+    def validate_refresh_token(
+        self,
+        refresh_token: str,
+        client: Any,
+        request: OAuthRequest,
+        *args: Any,
+        **kwargs: Any,
+    ) -> bool:
+        """DOT's checks, and the customer behind the token must still be able to sign in."""
+        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            return False
+        user = request.user
+        if user is None:
+            return True
+        credential = credential_of(client)
+        return (
+            credential is not None
+            and user.is_active
+            and Customer.objects.filter(user=user, mode=credential.mode).exists()
+        )
+
     def validate_scopes(
         self,
         client_id: str,

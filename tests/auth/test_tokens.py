@@ -11,6 +11,7 @@ from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from tests import factories
 from tests.auth.conftest import PROBE, bearer
+from wallet.models import Customer
 from wallet.services import create_customer
 
 pytestmark = pytest.mark.urls("tests.auth.urls")
@@ -375,3 +376,23 @@ def test_client_credentials_token_query_count(integration, django_assert_num_que
     with django_assert_num_queries(7) as captured:
         response = integration.token_request(grant_type="client_credentials")
     assert response.status_code == 200, [q["sql"][:80] for q in captured.captured_queries]
+
+
+def test_refresh_is_refused_once_the_user_is_deactivated(sales_channel, shopper):
+    body = sales_channel.customer_token(shopper.email)
+    shopper.user.is_active = False
+    shopper.user.save()
+    response = sales_channel.token_request(
+        grant_type="refresh_token", refresh_token=body["refresh_token"]
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_refresh_is_refused_once_the_customer_is_unlinked(sales_channel, shopper):
+    body = sales_channel.customer_token(shopper.email)
+    Customer.objects.filter(pk=shopper.pk).update(user=None)
+    response = sales_channel.token_request(
+        grant_type="refresh_token", refresh_token=body["refresh_token"]
+    )
+    assert response.json()["error"] == "invalid_grant"
