@@ -208,7 +208,10 @@ class WalletOAuth2Validator(OAuth2Validator):
         """
         credential = credential_of(request.client)
         if credential is None or credential.kind != SALES_CHANNEL:
-            raise errors.UnauthorizedClientError(request=request)
+            raise errors.UnauthorizedClientError(
+                description="Only sales channel credentials may use the password grant.",
+                request=request,
+            )
         if not super().validate_user(username, password, client, request, *args, **kwargs):
             return False
         if not Customer.objects.filter(user=request.user, mode=credential.mode).exists():

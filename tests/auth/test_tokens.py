@@ -184,6 +184,7 @@ def test_integration_may_not_use_the_password_grant(integration, shopper):
     )
     assert response.status_code == 400
     assert response.json()["error"] == "unauthorized_client"
+    assert "sales channel" in response.json()["error_description"]
     assert not AccessToken.objects.exists()
 
 
