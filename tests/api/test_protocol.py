@@ -190,6 +190,11 @@ def test_openapi_schema_is_public_and_describes_the_resources(db):
     request = schema["components"]["schemas"]["CustomerPaymentSourcesRequest"]["properties"]
     customer = request["data"]["properties"]["relationships"]["properties"]["customer"]
     assert customer["properties"]["data"]["properties"]["type"]["enum"] == ["customers"]
+    # Read-only types document no writes; operations are grouped by resource type.
+    assert set(schema["paths"]["/api/payment_gateways"]) == {"get"}
+    assert set(schema["paths"]["/api/event_stores/{id}"]) == {"get"}
+    assert set(schema["paths"]["/api/external_payments/{id}"]) == {"get", "patch", "delete"}
+    assert schema["paths"]["/api/external_payments"]["post"]["tags"] == ["external_payments"]
 
 
 def test_openapi_schema_yaml_by_default(db):

@@ -21,20 +21,40 @@ app_name = "wallet-api"
 
 
 def resource_patterns() -> list[URLPattern]:
-    """The routes of every resource type, named ``<type>-list``, ``<type>-detail`` …"""
+    """The routes of every resource type, named ``<type>-list``, ``<type>-detail`` …
+
+    ``http_method_names`` lists only what the type allows, so other methods answer 405 and the
+    schema documents no write a read-only type refuses.
+    """
     patterns = []
     for type_name, resource in RESOURCES.items():
         serializer = serializer_for(type_name)
         init = {"resource_type": type_name, "serializer_class": serializer}
+        collection = ["get", "head", *(["post"] if "create" in resource.actions else [])]
+        item = [
+            "get",
+            "head",
+            *(["patch"] if "update" in resource.actions else []),
+            *(["delete"] if "delete" in resource.actions else []),
+        ]
         patterns += [
-            path(type_name, CollectionView.as_view(**init), name=f"{type_name}-list"),
-            path(f"{type_name}/<str:pk>", ItemView.as_view(**init), name=f"{type_name}-detail"),
+            path(
+                type_name,
+                CollectionView.as_view(**init, http_method_names=collection),
+                name=f"{type_name}-list",
+            ),
+            path(
+                f"{type_name}/<str:pk>",
+                ItemView.as_view(**init, http_method_names=item),
+                name=f"{type_name}-detail",
+            ),
         ]
         for rel in resource.relationships:
             rel_init = {
                 **init,
                 "relationship": rel.name,
                 "serializer_class": serializer_for(rel.target),
+                "http_method_names": ["get", "head"],
             }
             patterns += [
                 path(

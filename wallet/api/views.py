@@ -56,6 +56,8 @@ class DocumentedPagination(JsonApiPageNumberPagination):
 
     page_size = 10
     max_page_size = 25
+
+
 BODY_MEMBERS = {"type", "id", "attributes", "relationships", "links", "meta"}
 
 
@@ -90,6 +92,11 @@ class JsonApiView(APIView):
         if isinstance(self, RelatedView) and self.resource.relationship_map[self.relationship].many:
             return "list"
         return {"PATCH": "partial_update", "DELETE": "destroy"}.get(method, "retrieve")
+
+    @property
+    def resource_name(self) -> str:
+        """The type this route belongs to (drf-spectacular-jsonapi tags operations by it)."""
+        return self.resource_type
 
     @property
     def resource(self) -> Resource:
