@@ -306,3 +306,26 @@ def test_filter_and_sort_by_id(api_client, source, type_name):
 
     assert response.status_code == 200
     assert [item["id"] for item in response.doc["data"]] == [first]
+
+
+@pytest.mark.parametrize(
+    ("type_name", "sort"),
+    [("customer_payment_sources", "customer"), ("external_payments", "-order")],
+)
+def test_sort_by_relationship(api_client, db, type_name, sort):
+    from wallet.models import ExternalPayment
+
+    for _ in range(3):
+        factories.CustomerPaymentSourceFactory()
+        factories.ExternalPaymentFactory()
+    model, fk = (
+        (CustomerPaymentSource, "customer_id")
+        if type_name == "customer_payment_sources"
+        else (ExternalPayment, "order_id")
+    )
+
+    response = api_client.get(f"/api/{type_name}?sort={sort}")
+
+    keys = [getattr(model.objects.get(pk=item["id"]), fk) for item in response.doc["data"]]
+    assert len(keys) == 3
+    assert keys == sorted(keys, reverse=sort.startswith("-"))

@@ -290,7 +290,12 @@ CUSTOMER_PAYMENT_SOURCES = Resource(
             "customer_email": "customer__email",
         },
         json_fields=METADATA,
-        sortable={**COMMON_SORTS, "default": "is_default", "customer_id": "customer_id"},
+        sortable={
+            **COMMON_SORTS,
+            "default": "is_default",
+            "customer": "customer_id",
+            "customer_id": "customer_id",
+        },
     ),
     create=create_payment_source,
     update=lambda access, obj, changes: services.update_payment_source(
@@ -324,7 +329,7 @@ EXTERNAL_PAYMENTS = Resource(
             "order_number": "order__number",
         },
         json_fields=METADATA,
-        sortable={**COMMON_SORTS, "order_id": "order_id"},
+        sortable={**COMMON_SORTS, "order": "order_id", "order_id": "order_id"},
     ),
     create=create_external_payment,
     update=lambda access, obj, changes: services.update_external_payment(
