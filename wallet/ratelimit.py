@@ -3,7 +3,8 @@
 Limits are sliding windows (as Commerce Layer's: counts never reset, so there is no
 ``X-Ratelimit-Reset``), approximated with two fixed-window counters per window: the current
 one and the previous one weighted by how much of it still overlaps the sliding window. Counters
-are created with ``cache.add`` and bumped with ``cache.incr``, both atomic on Redis.
+are bumped with ``cache.incr`` and created with ``cache.add``, both atomic on Redis: three cache
+round trips per request for two windows.
 
 Who is counted:
 
@@ -28,6 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
@@ -59,6 +61,16 @@ def rate_limits() -> dict[str, list[tuple[int, int]]]:
     return {**DEFAULTS["RATE_LIMITS"], **configured}
 
 
+def _count(cache: BaseCache, key: str, timeout: int) -> int:
+    """Add one to the counter ``key`` atomically, creating it if missing; return its value."""
+    try:
+        return cache.incr(key)
+    except ValueError:  # no counter yet: the first request of this slot creates it
+        if cache.add(key, 1, timeout):
+            return 1
+        return cache.incr(key)  # another process created it in between
+
+
 def hit(
     subject: str, windows: Iterable[tuple[int, int]], *, cache_alias: str = "default"
 ) -> Verdict | None:
@@ -66,22 +78,23 @@ def hit(
     cache = caches[cache_alias]
     now = clock()
     digest = hashlib.sha256(subject.encode("utf-8")).hexdigest()[:32]
-    verdicts: list[Verdict] = []
+    slots = []
     for limit, interval in windows:
         limit, interval = int(limit), int(interval)
         slot = int(now // interval)
         key = f"wallet:rl:{digest}:{interval}:{slot}"
-        previous_key = f"wallet:rl:{digest}:{interval}:{slot - 1}"
-        timeout = 2 * interval + 1
-        cache.add(key, 0, timeout)
-        try:
-            current = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout)
-            current = 1
-        previous = cache.get(previous_key) or 0
+        slots.append((limit, interval, slot, _count(cache, key, 2 * interval + 1)))
+    if not slots:
+        return None
+    previous = cache.get_many(
+        [f"wallet:rl:{digest}:{interval}:{slot - 1}" for _limit, interval, slot, _n in slots]
+    )
+    verdicts: list[Verdict] = []
+    for limit, interval, slot, current in slots:
+        earlier = previous.get(f"wallet:rl:{digest}:{interval}:{slot - 1}") or 0
+        # The share of the previous slot that still lies inside the sliding window.
         overlap = 1 - (now - slot * interval) / interval
-        used = previous * overlap + current
+        used = earlier * overlap + current
         verdicts.append(
             Verdict(
                 allowed=used <= limit,
@@ -90,8 +103,6 @@ def hit(
                 remaining=max(0, math.floor(limit - used)),
             )
         )
-    if not verdicts:
-        return None
     refused = [verdict for verdict in verdicts if not verdict.allowed]
     if refused:
         return refused[0]

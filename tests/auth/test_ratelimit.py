@@ -260,3 +260,31 @@ def test_counters_are_shared_through_redis(clock, settings):
         assert ratelimit.hit(subject, [(3, 60)], cache_alias="ratelimit_redis").allowed
     finally:
         redis_cache.clear()
+
+
+@pytest.mark.skipif(not _redis_available(), reason="Redis is not running on 127.0.0.1:6379")
+def test_concurrent_hits_are_all_counted_in_redis(clock, settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit_redis": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+        },
+    }
+    redis_cache = caches["ratelimit_redis"]
+    redis_cache.clear()
+    try:
+        subject = "test|concurrency|127.0.0.1"
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            verdicts = list(
+                pool.map(
+                    lambda _: ratelimit.hit(subject, [(30, 60)], cache_alias="ratelimit_redis"),
+                    range(40),
+                )
+            )
+        assert sum(v.allowed for v in verdicts) == 30
+        assert sorted(v.remaining for v in verdicts if v.allowed) == list(range(30))
+    finally:
+        redis_cache.clear()
