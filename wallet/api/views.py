@@ -49,6 +49,8 @@ from wallet.api.resources import (
 )
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# The related record a create is checked against (``permissions.is_allowed``'s ``obj``).
+CREATE_SUBJECTS = {"customer_payment_sources": "payment_source", "external_payments": "order"}
 
 
 class DocumentedPagination(JsonApiPageNumberPagination):
@@ -385,9 +387,12 @@ class CollectionView(JsonApiView):
         ctx = self.context(resource)
         body = Body(self, resource, pk=None, creating=True)
         values = body.values()
-        if resource is CUSTOMER_PAYMENT_SOURCES:
-            # A customer may only save a card paid with on one of their own orders.
-            self.allow(resource.type, "create", values.get("payment_source"))
+        if resource.type in CREATE_SUBJECTS:
+            # Object rules of the roles table: a customer saves only a card paid with on their
+            # own order; a sales channel pays only draft or pending orders.
+            subject = values.get(CREATE_SUBJECTS[resource.type])
+            if subject is not None:
+                self.allow(resource.type, "create", subject)
         try:
             obj = resource.create(self.access, values)
         except (DjangoValidationError, services.WalletError) as exc:
