@@ -13,14 +13,18 @@ OAuth2 scopes, decide what a token may do: a requested ``scope`` is ignored.
 
 import hashlib
 import json
+import logging
 from typing import Any
 
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.db import DatabaseError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.crypto import salted_hmac
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_access_token_model, get_application_model
 from oauth2_provider.oauth2_backends import OAuthLibCore
@@ -32,6 +36,8 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from wallet.conf import wallet_settings
 from wallet.models import ApiCredential, Customer, Mode
+
+logger = logging.getLogger(__name__)
 
 INTEGRATION = ApiCredential.Kind.INTEGRATION.value
 SALES_CHANNEL = ApiCredential.Kind.SALES_CHANNEL.value
@@ -276,10 +282,29 @@ class WalletOAuthLibCore(OAuthLibCore):
 
 
 class WalletOAuthViewMixin:
-    """Use the wallet's validator and backend whatever ``OAUTH2_PROVIDER`` says."""
+    """Use the wallet's validator and backend whatever ``OAUTH2_PROVIDER`` says.
+
+    A database outage answers a JSON ``503 temporarily_unavailable``, never an HTML page.
+    """
 
     validator_class = WalletOAuth2Validator
     oauthlib_backend_class = WalletOAuthLibCore
+
+    @method_decorator(csrf_exempt)
+    @method_decorator(login_not_required)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Serve the OAuth2 request; a database outage is a JSON 503."""
+        try:
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        except DatabaseError:
+            logger.exception("OAuth2 request failed: the database is unavailable")
+            return JsonResponse(
+                {
+                    "error": "temporarily_unavailable",
+                    "error_description": "The service is temporarily unavailable.",
+                },
+                status=503,
+            )
 
     @classmethod
     def get_server(cls) -> Any:

@@ -23,6 +23,7 @@ JSON:API error ``TOO_MANY_REQUESTS``.
 
 import hashlib
 import json
+import logging
 import math
 import time
 from collections.abc import Callable, Iterable
@@ -30,12 +31,15 @@ from dataclasses import dataclass
 
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from wallet.api.access import resolve_access
 from wallet.conf import DEFAULTS, wallet_settings
+
+logger = logging.getLogger(__name__)
 
 API_NAMESPACE = "wallet-api"
 OAUTH_NAMESPACE = "wallet-oauth"
@@ -167,12 +171,22 @@ class RateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        """Count the request, refuse it over the limit, else serve it with the headers."""
-        subject = _subject(request)
-        if subject is None:
-            return self.get_response(request)
-        name, limits_name = subject
-        verdict = hit(name, rate_limits().get(limits_name) or [])
+        """Count the request, refuse it over the limit, else serve it with the headers.
+
+        The limiter fails open: when the database (to identify the caller) or the cache (to
+        count) is down, the request is served unlimited and the failure logged; the view then
+        answers its own JSON:API error if it cannot work either.
+        """
+        verdict: Verdict | None = None
+        try:
+            subject = _subject(request)
+            if subject is not None:
+                name, limits_name = subject
+                verdict = hit(name, rate_limits().get(limits_name) or [])
+        except DatabaseError:
+            logger.exception("Rate limit skipped: the caller could not be identified")
+        except Exception:
+            logger.exception("Rate limit skipped: the counters could not be reached")
         if verdict is None:
             return self.get_response(request)
         response = self.get_response(request) if verdict.allowed else too_many_requests(verdict)

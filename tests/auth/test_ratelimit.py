@@ -288,3 +288,31 @@ def test_concurrent_hits_are_all_counted_in_redis(clock, settings):
         assert sorted(v.remaining for v in verdicts if v.allowed) == list(range(30))
     finally:
         redis_cache.clear()
+
+
+def test_limiter_fails_open_when_the_cache_is_down(integration, clock, small_limits, monkeypatch):
+    token = integration.token()
+
+    def cache_down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(ratelimit, "hit", cache_down)
+    response = Client().get(PROBE, **bearer(token))
+    assert response.status_code == 200
+    assert "X-Ratelimit-Limit" not in response
+
+
+def test_limiter_fails_open_when_the_caller_cannot_be_identified(
+    integration, clock, small_limits, monkeypatch
+):
+    from django.db import OperationalError
+
+    token = integration.token()
+
+    def database_down(request):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(ratelimit, "resolve_access", database_down)
+    response = Client().get(PROBE, **bearer(token))
+    assert response.status_code == 200  # the probe's own lookup works
+    assert "X-Ratelimit-Limit" not in response

@@ -5,6 +5,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 from django.test import Client, override_settings
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application, RefreshToken
@@ -12,6 +13,7 @@ from oauth2_provider.models import AccessToken, Application, RefreshToken
 from tests import factories
 from tests.auth.conftest import PROBE, bearer
 from wallet.models import Customer
+from wallet.oauth import WalletOAuth2Validator
 from wallet.services import create_customer
 
 pytestmark = pytest.mark.urls("tests.auth.urls")
@@ -397,3 +399,36 @@ def test_refresh_is_refused_once_the_customer_is_unlinked(sales_channel, shopper
         grant_type="refresh_token", refresh_token=body["refresh_token"]
     )
     assert response.json()["error"] == "invalid_grant"
+
+
+def test_token_endpoint_needs_no_csrf_token(integration):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        "/oauth/token",
+        {
+            "grant_type": "client_credentials",
+            "client_id": integration.client_id,
+            "client_secret": integration.secret,
+        },
+    )
+    assert response.status_code == 200
+    revoke = client.post(
+        "/oauth/revoke",
+        {
+            "client_id": integration.client_id,
+            "client_secret": integration.secret,
+            "token": response.json()["access_token"],
+        },
+    )
+    assert revoke.status_code == 200
+
+
+def test_database_outage_is_a_json_503(integration, monkeypatch):
+    def unavailable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(WalletOAuth2Validator, "_load_application", unavailable)
+    response = integration.token_request(grant_type="client_credentials")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"] == "temporarily_unavailable"
