@@ -100,9 +100,10 @@ def audit_entries(
 ) -> QuerySet[AuditEntry]:
     """Audit entries of the scope's mode, optionally of one resource; versions are CRUD events.
 
-    Customers never read the audit log (DESIGN roles table), so their scope sees nothing.
+    Only integrations read the audit log (DESIGN roles table): customers and sales channels
+    see nothing, so no route or ``include`` reaches it.
     """
-    if scope.is_customer:
+    if scope.role != "integration":
         return AuditEntry.objects.none()
     queryset = AuditEntry.objects.filter(mode=scope.mode)
     if resource_type is not None:

@@ -306,26 +306,62 @@ def test_missing_token_is_invalid_token_on_the_api(world):
     assert response.doc["errors"][0]["code"] == "INVALID_TOKEN"
 
 
-# Includes reach records of other types; a role must be able to read every included type.
-# The views validate include paths but do not ask the roles table about the included types
-# yet (see the report of the authentication issue): these document the expected answer.
+# Includes reach records of other types: a role never receives a record of a type it may not
+# read, whether the include is refused (401) or answers without those records. The audit log is
+# empty for non-integration scopes (selectors.audit_entries); a sales channel's includes of
+# orders, customers and saved sources are not checked by the views yet (see the report of the
+# authentication issue): those cases are expected to fail until they are.
 INCLUDE_CASES = [
-    ("sales_channel", "external_payments", "order"),
-    ("sales_channel", "external_payments", "order.customer"),
-    ("sales_channel", "external_payments", "wallet"),
+    pytest.param(
+        "sales_channel",
+        "external_payments",
+        "order",
+        marks=pytest.mark.xfail(
+            strict=True, reason="views do not check included types against the roles table"
+        ),
+    ),
+    pytest.param(
+        "sales_channel",
+        "external_payments",
+        "order.customer",
+        marks=pytest.mark.xfail(
+            strict=True, reason="views do not check included types against the roles table"
+        ),
+    ),
+    pytest.param(
+        "sales_channel",
+        "external_payments",
+        "wallet",
+        marks=pytest.mark.xfail(
+            strict=True, reason="views do not check included types against the roles table"
+        ),
+    ),
+    ("sales_channel", "external_payments", "versions"),
     ("customer", "customer_payment_sources", "versions"),
     ("customer", "orders", "versions"),
+    ("customer", "external_payments", "versions"),
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="include paths are not checked against the roles table")
 @pytest.mark.parametrize(("role", "type_name", "include"), INCLUDE_CASES)
-def test_include_of_a_type_the_role_may_not_read_is_refused(
+def test_include_never_returns_a_type_the_role_may_not_read(
     make_credential, world, role, type_name, include
 ):
+    AuditEntry.objects.create(
+        mode="test",
+        resource_type=type_name,
+        resource_id=world.ids()[type_name],
+        event=AuditEntry.Event.CREATE,
+    )
+    if type_name == "external_payments":
+        ExternalPayment.objects.filter(pk=world.payment.pk).update(wallet=world.source)
     client = caller(make_credential, world, role)
     response = client.get(f"/api/{type_name}/{world.ids()[type_name]}?include={include}")
-    assert response.status_code == 401
+    if response.status_code == 401:
+        return
+    assert response.status_code == 200
+    included_types = {item["type"] for item in response.doc.get("included", [])}
+    assert not {t for t in included_types if not TABLE[role][t] & READ}, included_types
 
 
 @pytest.mark.parametrize(
