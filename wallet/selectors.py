@@ -68,7 +68,13 @@ def external_payments(scope: Scope) -> QuerySet[ExternalPayment]:
 
 
 def payment_sources(scope: Scope) -> QuerySet[CustomerPaymentSource]:
-    """Saved payment sources in the scope: a customer sees only their own."""
+    """Saved payment sources in the scope: a customer sees only their own.
+
+    A sales channel (a guest) sees none (DESIGN roles table): no route or ``include`` reaches
+    them.
+    """
+    if scope.role == "sales_channel":
+        return CustomerPaymentSource.objects.none()
     queryset = CustomerPaymentSource.objects.filter(mode=scope.mode)
     if scope.is_customer:
         queryset = queryset.filter(customer_id=scope.customer_id)
