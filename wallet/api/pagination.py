@@ -76,13 +76,16 @@ def validate_page_params(query_params: Any, *, cursor: bool) -> None:
 
 
 def paginate_numbers(
-    queryset: QuerySet, query_params: Any, url: str
+    queryset: QuerySet, query_params: Any, url: str, *, total: int | None = None
 ) -> tuple[list[Model], dict[str, Any], dict[str, str]]:
-    """One page of ``queryset``: the rows, ``meta`` and ``links`` (two queries)."""
+    """One page of ``queryset``: the rows, ``meta`` and ``links`` (two queries).
+
+    ``total``, when given, is the row count of ``queryset`` and replaces the ``COUNT(*)``.
+    """
     _check_keys(query_params, {NUMBER, SIZE})
     number = _positive_int(query_params, NUMBER, 1, None)
     size = _page_size(query_params)
-    count = queryset.count()
+    count = queryset.count() if total is None else total
     page_count = ceil(count / size)
     rows = list(queryset[(number - 1) * size : number * size]) if count else []
     last = max(page_count, 1)
