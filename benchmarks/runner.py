@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.test import Client
-from django.test.utils import override_settings, setup_test_environment
+from django.test.utils import override_settings
 
 from wallet import services
 from wallet.gateways.test import make_test_token
@@ -233,7 +233,7 @@ def describe_machine() -> str:
 
 def run(options: Any) -> int:
     """Create a test database, run the selected cases, print the tables."""
-    setup_test_environment()
+    # No setup_test_environment(): it instruments template rendering and skews the page case.
     if options.http and connection.vendor == "sqlite":
         # The server's workers need a database file they can open too.
         connection.settings_dict.setdefault("TEST", {})["NAME"] = str(
