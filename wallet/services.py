@@ -506,7 +506,17 @@ def create_order(
 
 
 def update_order(order: Order, changes: dict[str, Any], *, actor: Actor = SYSTEM) -> Order:
-    """Update an order's editable fields."""
+    """Update an order's editable fields.
+
+    A customer acting for themselves may not reprice their order: the amount and currency are
+    the shop's (an integration's) to set.
+    """
+    if actor.owner_type == "customer":
+        for field in ("total_amount_cents", "currency_code"):
+            if field in changes and changes[field] != getattr(order, field):
+                raise ValidationError(
+                    {field: _("can't be changed by the customer")}, code="readonly"
+                )
     if changes.get("currency_code"):
         changes = {**changes, "currency_code": changes["currency_code"].upper()}
     return update_record(order, changes, actor=actor)

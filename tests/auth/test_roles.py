@@ -372,3 +372,26 @@ def test_include_of_readable_types_works(make_credential, world, role, type_name
     response = client.get(f"/api/{type_name}/{world.ids()[type_name]}?include={include}")
     assert response.status_code == 200
     assert response.doc["included"]
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"), [("total_amount_cents", 1), ("currency_code", "JPY")]
+)
+def test_customer_may_not_reprice_their_order(make_credential, world, attribute, value):
+    client = caller(make_credential, world, "customer")
+    body = {"data": {"type": "orders", "id": world.order.pk, "attributes": {attribute: value}}}
+    response = client.patch(f"/api/orders/{world.order.pk}", body)
+    assert response.status_code == 422
+    assert response.doc["errors"][0]["source"]["pointer"] == f"/data/attributes/{attribute}"
+    world.order.refresh_from_db()
+    assert (world.order.total_amount_cents, world.order.currency_code) == (4990, "EUR")
+
+
+def test_integration_may_reprice_an_order(make_credential, world):
+    client = caller(make_credential, world, "integration")
+    body = {
+        "data": {"type": "orders", "id": world.order.pk, "attributes": {"total_amount_cents": 1}}
+    }
+    assert client.patch(f"/api/orders/{world.order.pk}", body).status_code == 200
+    world.order.refresh_from_db()
+    assert world.order.total_amount_cents == 1
