@@ -2,8 +2,10 @@
 
 import datetime
 import re
+import threading
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -82,6 +84,12 @@ def test_instrument_is_described_with_masked_number_and_expiry():
 
 
 # --- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    """Hash the factories' passwords cheaply."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def add_card(customer, brand="visa", last4="4242", month=12, year=2030, **kwargs):
@@ -604,3 +612,43 @@ def test_payment_with_the_pages_csrf_token_is_accepted(csrf_shopper, order, visa
         payment_url(order), {"payment_method": visa.pk, "csrfmiddlewaretoken": token}
     )
     assert response.status_code == 302
+
+
+# --- concurrency -----------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent checkouts need PostgreSQL row locks; SQLite serializes all writes",
+)
+def test_concurrent_pay_clicks_authorize_the_order_once():
+    customer = factories.CustomerFactory()
+    order = factories.OrderFactory(customer=customer, number="300001")
+    cards = [add_card(customer, "visa", f"{4100 + n}") for n in range(6)]
+    barrier = threading.Barrier(len(cards))
+    statuses: list[tuple[int, str | None]] = []
+    lock = threading.Lock()
+
+    def click_pay(card_id: str) -> None:
+        client = Client()
+        client.force_login(customer.user)
+        try:
+            barrier.wait()
+            response = client.post(payment_url(order), {"payment_method": card_id})
+            with lock:
+                statuses.append((response.status_code, response.get("Location")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click_pay, args=(card.pk,)) for card in cards]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == [(302, confirmation_url(order))] * len(cards)
+    assert authorizations(order).count() == 1
+    order.refresh_from_db()
+    assert order.payment_status == Order.PaymentStatus.AUTHORIZED

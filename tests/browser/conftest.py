@@ -96,6 +96,12 @@ def _new_page(browser: Any, live_server: Any, **context_options: Any) -> Any:
     return page
 
 
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings: Any) -> None:
+    """Hash the test users' passwords cheaply (the live server runs in this process)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
     """A fresh browser page (own cookies) at desktop width, logging every request."""
@@ -118,6 +124,7 @@ def shoot(page: Any, name: str) -> None:
     original = page.viewport_size or DESKTOP
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)
+        page.evaluate("window.scrollTo(0, 0)")  # sticky parts are drawn where the top puts them
         page.wait_for_timeout(50)  # let layout settle after the resize
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{viewport['width']}.png"), full_page=True)
         overflow = page.evaluate(
