@@ -5,10 +5,12 @@ with axe-core: no serious or critical violation is allowed.
 """
 
 import datetime
+import io
 import re
 from dataclasses import dataclass
 
 import pytest
+from django.core.management import call_command
 
 from tests import factories
 from tests.browser.conftest import assert_accessible, check_page, shoot
@@ -80,6 +82,21 @@ def fill_new_card(page, number: str, expiry: str = "11/31", cvc: str = "123", ho
     page.get_by_label("Expiry date").fill(expiry)
     page.get_by_label("Security code").fill(cvc)
     page.get_by_label("Name on card").fill(holder)
+
+
+def test_demo_customer_logs_in_and_pays_the_demo_order(page):
+    call_command("wallet_demo", stdout=io.StringIO())
+    order = Order.objects.get(reference="wallet-demo-checkout")
+    log_in(page, "customer@example.com", "wallet-demo-1234")
+    assert page.locator(".saved-card").count() == 4
+    check_page(page, "00-demo-saved-cards")
+    page.get_by_role("link", name=re.compile(f"Pay now.*{order.number}")).click()
+    page.get_by_role("button", name=f"Pay {order.total_amount}").click()
+    page.wait_for_url(f"**/checkout/{order.pk}/confirmation/")
+    assert "Visa •••• 4242" in page.locator("[data-card-used]").inner_text()
+    check_page(page, "00-demo-confirmation")
+    order.refresh_from_db()
+    assert order.payment_status == Order.PaymentStatus.AUTHORIZED
 
 
 def test_login_page_and_error(page, shop):
