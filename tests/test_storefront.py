@@ -574,6 +574,18 @@ def test_gateway_down_shows_a_message_and_charges_nothing(shopper, order, visa, 
     assert order.is_payable
 
 
+def test_any_other_domain_refusal_is_shown_not_a_server_error(shopper, order, visa, monkeypatch):
+    from wallet import services
+
+    def refuse(*args, **kwargs):
+        raise services.RecordLocked("This payment is being processed. Please wait a moment.")
+
+    monkeypatch.setattr(services, "checkout_with_source", refuse)
+    response = shopper.post(payment_url(order), {"payment_method": visa.pk})
+    assert response.status_code == 409
+    assert "This payment is being processed. Please wait a moment." in response.content.decode()
+
+
 # --- CSRF ------------------------------------------------------------------------------------
 
 

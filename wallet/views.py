@@ -230,6 +230,10 @@ def payment(request: HttpRequest, order_id: str) -> HttpResponse:
             except services.OrderNotPayable:
                 order.refresh_from_db()
                 return _not_payable(request, order)
+            except services.WalletError as exc:  # any other domain refusal: nothing was charged
+                logger.warning("Checkout of order %s refused", order.pk, exc_info=True)
+                payment_error = str(exc.message)
+                status = 409
             except ValidationError as exc:
                 order.refresh_from_db()
                 if not order.is_payable:  # paid, but saving the card afterwards failed
