@@ -39,7 +39,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_json_api",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "oauth2_provider",

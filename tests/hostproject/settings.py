@@ -24,7 +24,6 @@ INSTALLED_APPS = [
     # The wallet and what it builds on (README, "Install into an existing shop").
     "rest_framework",
     "rest_framework_json_api",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "oauth2_provider",
