@@ -47,8 +47,8 @@ def customers(scope: Scope) -> QuerySet[Customer]:
 
 
 def orders(scope: Scope) -> QuerySet[Order]:
-    """Orders in the scope: a customer sees only their own."""
-    queryset = Order.objects.filter(mode=scope.mode)
+    """Orders in the scope: a customer sees only their own (gateway joined: payments need it)."""
+    queryset = Order.objects.select_related("payment_gateway").filter(mode=scope.mode)
     if scope.is_customer:
         queryset = queryset.filter(customer_id=scope.customer_id)
     return queryset
