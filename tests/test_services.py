@@ -1,5 +1,7 @@
 """Services: every write of the wallet, one behaviour per test, checked in the database."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import ValidationError
@@ -777,3 +779,66 @@ def test_changing_the_email_to_another_accounts_email_is_refused():
     assert exc.value.error_dict["email"][0].code == "taken"
     customer.refresh_from_db()
     assert customer.email == "mine@example.com"
+
+
+def test_an_expired_card_cannot_become_the_default(customer):
+    expired = factories.CustomerPaymentSourceFactory(customer=customer, month=1, year=2024)
+    with pytest.raises(ValidationError) as exc:
+        services.set_default_payment_source(expired)
+    assert exc.value.error_dict["is_default"][0].code == "expired"
+    expired.refresh_from_db()
+    assert not expired.is_default
+
+
+def test_deleting_the_default_skips_expired_cards_when_choosing_the_next(customer):
+    default = factories.CustomerPaymentSourceFactory(customer=customer, is_default=True)
+    valid = factories.CustomerPaymentSourceFactory(customer=customer)
+    factories.CustomerPaymentSourceFactory(customer=customer, month=1, year=2024)  # newest
+    services.delete_payment_source(default)
+    valid.refresh_from_db()
+    assert valid.is_default
+
+
+def test_the_gateway_instrument_keeps_documented_keys_and_drops_card_numbers(order, monkeypatch):
+    from wallet.gateways.test import TestGateway
+
+    monkeypatch.setattr(
+        TestGateway,
+        "tokenize",
+        lambda self, token, options: {
+            "card_type": "visa",
+            "card_last_digits": "4242",
+            "card_holder_name": "4242 4242 4242 4242",
+            "raw_pan": "4242424242424242",
+        },
+    )
+    payment = _pay(order, token="tok_opaque")
+    assert payment.payment_instrument == {"card_type": "visa", "card_last_digits": "4242"}
+
+
+def test_placing_an_order_audits_the_customers_new_status(order, customer):
+    _pay(order)
+    services.place_order(order)
+    entry = _entries(customer, AuditEntry.Event.UPDATE).get()
+    assert entry.changes == {"status": ["prospect", "acquired"]}
+
+
+def test_saving_a_payment_to_the_wallet_audits_the_payments_wallet_link(order):
+    payment = _pay(order)
+    source = services.save_payment_to_wallet(payment)
+    entry = _entries(payment, AuditEntry.Event.UPDATE).get()
+    assert entry.changes == {"wallet": [None, source.pk]}
+
+
+def test_generated_order_numbers_are_never_card_numbers(customer, monkeypatch):
+    from wallet import validators
+
+    # 261122-000019 is Luhn-valid: the generator must pass it over.
+    draws = iter([19, 17])
+    monkeypatch.setattr(services.secrets, "randbelow", lambda _: next(draws))
+    monkeypatch.setattr(services.timezone, "now", lambda: datetime(2026, 11, 22, tzinfo=UTC))
+    order = services.create_order(
+        mode="test", currency_code="EUR", total_amount_cents=100, customer=customer
+    )
+    assert not validators.is_card_number(order.number)
+    assert order.number == "261122-000017"

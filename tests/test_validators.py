@@ -21,6 +21,8 @@ from wallet.validators import (
         "6011111111111117",
         "card 4111 1111 1111 1111 exp 12/30",
         "4222222222222",  # 13-digit Visa
+        "tok_4242424242424242",  # a whole card number glued into a "token"
+        "tok_test_visa_4242_1230_4242424242424242",
     ],
 )
 def test_card_numbers_are_recognised(value):
@@ -34,7 +36,7 @@ def test_card_numbers_are_recognised(value):
         "4242424242424241",  # fails Luhn
         "12345678901",  # 11 digits
         "12345678901234567890",  # 20 digits
-        "cus_4242424242424242",  # glued to a token prefix: a gateway id, not a card
+        "cus_424242424242",  # 12 digits glued to a token prefix: a gateway id, not a card
         "",
         "ORDER-2024-000001",
     ],
@@ -120,3 +122,9 @@ def test_json_object_refuses_a_card_number_sent_as_a_json_number():
 
 def test_json_object_accepts_ordinary_numbers_and_booleans():
     validate_json_object({"count": 3, "total": 4990, "ok": True, "ratio": 0.5, "none": None})
+
+
+def test_json_object_refuses_a_card_number_sent_as_a_whole_float():
+    with pytest.raises(ValidationError) as exc:
+        validate_json_object({"pan": 4242424242424242.0})
+    assert exc.value.code == "card_number"

@@ -73,7 +73,7 @@ class Customer(WalletModel):
         ACQUIRED = "acquired", _("Acquired")
         REPEAT = "repeat", _("Repeat")
 
-    email = models.EmailField(_("email"))
+    email = models.EmailField(_("email"), validators=[validate_no_card_number])
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -144,7 +144,7 @@ class Order(WalletModel):
         REFUNDED = "refunded", _("Refunded")
         FAILED = "failed", _("Failed")
 
-    number = models.CharField(_("number"), max_length=32)
+    number = models.CharField(_("number"), max_length=32, validators=[validate_no_card_number])
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
     )

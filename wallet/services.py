@@ -6,6 +6,7 @@ rules: they translate input, call a service and present its result or its error.
 """
 
 import json
+import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,8 +30,10 @@ from wallet.models import (
     PaymentGateway,
     Transaction,
 )
+from wallet.validators import is_card_number
 
 ModelT = TypeVar("ModelT", bound=models.Model)
+logger = logging.getLogger("wallet.services")
 
 RESOURCE_TYPES: dict[type[models.Model], str] = {
     Customer: "customers",
@@ -467,7 +470,10 @@ def customer_for_user(user: Any, mode: str, *, create: bool = True) -> Customer 
 
 
 def _next_order_number(mode: str) -> str:
-    return f"{timezone.now():%y%m%d}-{secrets.randbelow(10**6):06d}"
+    while True:
+        number = f"{timezone.now():%y%m%d}-{secrets.randbelow(10**6):06d}"
+        if not is_card_number(number):  # 12 digits: one in ten would pass the Luhn check
+            return number
 
 
 def default_gateway(mode: str) -> PaymentGateway | None:
@@ -554,17 +560,45 @@ def create_external_payment(
         metadata=metadata if metadata is not None else {},
     )
     _validate(payment)
-    payment.payment_instrument = _describe(payment)
+    payment.payment_instrument = _describe(payment) or (
+        dict(wallet.payment_instrument or {}) if wallet is not None else {}
+    )
     return create_record(payment, actor=actor, validated=True)
 
 
+INSTRUMENT_KEYS = (
+    "issuer_type",
+    "card_type",
+    "card_last_digits",
+    "card_expiry_month",
+    "card_expiry_year",
+    "card_holder_name",
+    "fingerprint",
+)
+
+
 def _describe(payment: ExternalPayment) -> dict[str, Any]:
+    """The gateway's description of the payment's instrument, keeping only the documented keys.
+
+    A value the gateway should never have sent (a card number) is dropped, not stored.
+    """
     try:
-        return gateway_for(payment.payment_gateway).tokenize(
+        described = gateway_for(payment.payment_gateway).tokenize(
             payment.payment_source_token, payment.options
         )
     except GatewayUnavailable as exc:
         raise GatewayDown(str(exc)) from exc
+    instrument = {}
+    for key in INSTRUMENT_KEYS:
+        value = described.get(key)
+        if value is None or isinstance(value, dict | list):
+            continue
+        text = str(value)[:255]
+        if is_card_number(text):
+            logger.warning("The gateway described an instrument with a card number in %s", key)
+            continue
+        instrument[key] = text
+    return instrument
 
 
 def update_external_payment(
@@ -724,10 +758,31 @@ def _clear_default(customer: Customer) -> None:
     ).update(is_default=False, updated_at=timezone.now())
 
 
+def _is_expired(source: CustomerPaymentSource) -> bool:
+    instrument = source.payment_instrument or {}
+    state = card_state(
+        instrument.get("card_expiry_month"),
+        instrument.get("card_expiry_year"),
+        today=timezone.now().date(),
+    )
+    return state == EXPIRED
+
+
 def set_default_payment_source(
     source: CustomerPaymentSource, *, actor: Actor = SYSTEM
 ) -> CustomerPaymentSource:
-    """Make ``source`` its customer's only default, atomically and safe under concurrency."""
+    """Make ``source`` its customer's only default, atomically and safe under concurrency.
+
+    An expired card cannot become the default.
+    """
+    if _is_expired(source):
+        raise ValidationError(
+            {
+                "is_default": ValidationError(
+                    _("an expired card cannot be the default"), code="expired"
+                )
+            }
+        )
     with transaction.atomic():
         _lock_customer(source.customer_id)
         previous = list(
@@ -759,13 +814,10 @@ def delete_payment_source(source: CustomerPaymentSource, *, actor: Actor = SYSTE
         was_default = CustomerPaymentSource.objects.filter(pk=source.pk, is_default=True).exists()
         delete_record(source, actor=actor)
         if was_default:
-            successor = (
-                CustomerPaymentSource.objects.filter(
-                    customer_id=source.customer_id, mode=source.mode
-                )
-                .order_by(F("last_used_at").desc(nulls_last=True), "-created_at")
-                .first()
-            )
+            remaining = CustomerPaymentSource.objects.filter(
+                customer_id=source.customer_id, mode=source.mode
+            ).order_by(F("last_used_at").desc(nulls_last=True), "-created_at")
+            successor = next((card for card in remaining if not _is_expired(card)), None)
             if successor:
                 set_default_payment_source(successor, actor=actor)
 
@@ -828,8 +880,7 @@ def save_payment_to_wallet(
         if make_default and not source.is_default:
             set_default_payment_source(source, actor=actor)
         if payment.wallet_id != source.pk:
-            ExternalPayment.objects.filter(pk=payment.pk).update(wallet=source)
-            payment.wallet = source
+            update_record(payment, {"wallet": source}, actor=actor)
         record_event(
             source, AuditEntry.Event.SAVED_TO_WALLET, actor, {"payment": [None, payment.pk]}
         )
@@ -852,13 +903,7 @@ def pay_order_with_source(
             }
         )
     _require_payable(order)
-    instrument = source.payment_instrument or {}
-    state = card_state(
-        instrument.get("card_expiry_month"),
-        instrument.get("card_expiry_year"),
-        today=timezone.now().date(),
-    )
-    if state == EXPIRED:
+    if _is_expired(source):
         raise ValidationError(
             {"customer_payment_source": ValidationError(_("this card has expired"), code="expired")}
         )
@@ -871,11 +916,6 @@ def pay_order_with_source(
             wallet=source,
             actor=actor,
         )
-        if not payment.payment_instrument and source.payment_instrument:
-            ExternalPayment.objects.filter(pk=payment.pk).update(
-                payment_instrument=source.payment_instrument
-            )
-            payment.payment_instrument = dict(source.payment_instrument)
         CustomerPaymentSource.objects.filter(pk=source.pk).update(last_used_at=timezone.now())
     return payment
 
@@ -963,7 +1003,7 @@ def _mark_placed(
             customer_id=locked.customer_id, status=Order.Status.PLACED
         ).count()
         status = Customer.Status.REPEAT if placed > 1 else Customer.Status.ACQUIRED
-        Customer.objects.filter(pk=locked.customer_id).update(status=status)
+        update_record(Customer.objects.get(pk=locked.customer_id), {"status": status}, actor=actor)
 
 
 def checkout_with_source(

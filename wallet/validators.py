@@ -19,6 +19,9 @@ _SEPARATORS = re.compile(r"[\s-]+")
 # Digit runs (spaces and dashes allowed inside) standing alone, not glued to letters or "_":
 # "card 4242 4242 4242 4242" is caught, a token like "cus_123456789012" is not.
 _STANDALONE_DIGIT_RUNS = re.compile(r"(?<!\w)\d[\d\s-]*\d(?!\w)")
+# A run glued to other characters ("tok_4242424242424242") counts from 15 digits on: card
+# numbers are mostly 15 or 16 digits, while gateway ids rarely hold that many in a row.
+_GLUED_DIGIT_RUNS = re.compile(r"\d{15,19}")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -39,7 +42,8 @@ def is_card_number(value: str) -> bool:
 
     A card number is 12 to 19 digits once spaces and dashes are removed, passing the Luhn check.
     A standalone run of digits inside a longer string counts too, so
-    ``"card 4242 4242 4242 4242"`` is refused.
+    ``"card 4242 4242 4242 4242"`` is refused, and so does a run of 15 to 19 digits glued to
+    other characters (``"tok_4242424242424242"``).
     """
     if not isinstance(value, str):
         return False
@@ -47,7 +51,7 @@ def is_card_number(value: str) -> bool:
         digits = _SEPARATORS.sub("", match.group())
         if 12 <= len(digits) <= 19 and luhn_valid(digits):
             return True
-    return False
+    return any(luhn_valid(match.group()) for match in _GLUED_DIGIT_RUNS.finditer(value))
 
 
 def validate_no_card_number(value: Any) -> None:
@@ -65,6 +69,8 @@ def _strings(value: Any) -> Iterator[str]:
         yield value
     elif isinstance(value, int) and not isinstance(value, bool):
         yield str(value)  # a card number sent as a JSON number is still a card number
+    elif isinstance(value, float) and value.is_integer():
+        yield str(int(value))
     elif isinstance(value, dict):
         for key, item in value.items():
             yield str(key)
