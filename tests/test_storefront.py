@@ -664,3 +664,19 @@ def test_concurrent_pay_clicks_authorize_the_order_once():
     assert authorizations(order).count() == 1
     order.refresh_from_db()
     assert order.payment_status == Order.PaymentStatus.AUTHORIZED
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/checkout/a%00b/payment/",
+        "/checkout/a%00b/confirmation/",
+        "/wallet/cards/a%00b/remove/",
+    ],
+)
+def test_an_id_with_a_nul_character_is_not_found(db, client, path):
+    user = factories.UserFactory()
+    factories.CustomerFactory(user=user)
+    client.force_login(user)
+
+    assert client.get(path).status_code == 404

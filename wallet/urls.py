@@ -1,17 +1,36 @@
 """URLs of the wallet's storefront pages (namespace ``wallet``); the API lives in ``wallet.api``."""
 
-from django.urls import path
+from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
 from wallet import views
+
+
+class PublicIdConverter:
+    """Public ids are base62: anything else (a NUL character, say) never reaches a view."""
+
+    regex = "[0-9A-Za-z]{1,32}"
+
+    def to_python(self, value: str) -> str:
+        """The id as given."""
+        return value
+
+    def to_url(self, value: str) -> str:
+        """The id as given."""
+        return value
+
+
+register_converter(PublicIdConverter, "public_id")
 
 app_name = "wallet"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="wallet:saved-cards"), name="home"),
     path("wallet/", views.saved_cards, name="saved-cards"),
-    path("wallet/cards/<str:card_id>/default/", views.set_default_card, name="set-default-card"),
-    path("wallet/cards/<str:card_id>/remove/", views.remove_card, name="remove-card"),
-    path("checkout/<str:order_id>/payment/", views.payment, name="payment"),
-    path("checkout/<str:order_id>/confirmation/", views.confirmation, name="confirmation"),
+    path(
+        "wallet/cards/<public_id:card_id>/default/", views.set_default_card, name="set-default-card"
+    ),
+    path("wallet/cards/<public_id:card_id>/remove/", views.remove_card, name="remove-card"),
+    path("checkout/<public_id:order_id>/payment/", views.payment, name="payment"),
+    path("checkout/<public_id:order_id>/confirmation/", views.confirmation, name="confirmation"),
 ]

@@ -87,7 +87,9 @@ def paginate_numbers(
     size = _page_size(query_params)
     count = queryset.count() if total is None else total
     page_count = ceil(count / size)
-    rows = list(queryset[(number - 1) * size : number * size]) if count else []
+    offset = (number - 1) * size
+    # A page past the end is empty without asking the database (huge offsets overflow it).
+    rows = list(queryset[offset : offset + size]) if offset < count else []
     last = max(page_count, 1)
     links = {"first": page_link(url, **{NUMBER: 1, SIZE: size})}
     if number > 1:

@@ -123,6 +123,14 @@ class JsonApiView(APIView):
         if access is None:
             raise errors.invalid_token()
         self.access = access
+        # NUL characters cannot be stored in or compared with PostgreSQL text: no id has one.
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise errors.not_found()
+        for key, values in request.query_params.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                raise errors.bad_parameter(
+                    "BAD_REQUEST", key.replace("\x00", ""), _("contains a NUL character")
+                )
 
     # --- helpers shared by the concrete views ----------------------------------------------
 
