@@ -887,6 +887,24 @@ def save_payment_to_wallet(
     return source
 
 
+def save_order_payment_to_wallet(order: Order, *, actor: Actor = SYSTEM) -> CustomerPaymentSource:
+    """Save the card of the order's latest payment to its customer's wallet."""
+    payment = (
+        order.external_payments.select_related("order__customer")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if payment is None:
+        raise ValidationError(
+            {
+                "external_payments": ValidationError(
+                    _("the order has no payment to save"), code="blank"
+                )
+            }
+        )
+    return save_payment_to_wallet(payment, actor=actor)
+
+
 def pay_order_with_source(
     order: Order, source: CustomerPaymentSource, *, actor: Actor = SYSTEM
 ) -> ExternalPayment:

@@ -547,22 +547,7 @@ def run_order_triggers(view: JsonApiView, order: Model, triggers: dict[str, Any]
         name = "_save_payment_source_to_customer_wallet"
 
         def save() -> Any:
-            payment = (
-                selectors.external_payments(access.scope)
-                .select_related("order__customer")
-                .filter(order=order)
-                .order_by("-created_at", "-pk")
-                .first()
-            )
-            if payment is None:
-                raise DjangoValidationError(
-                    {
-                        name: DjangoValidationError(
-                            _("the order has no payment to save"), code="blank"
-                        )
-                    }
-                )
-            return services.save_payment_to_wallet(payment, actor=access.actor)
+            return services.save_order_payment_to_wallet(order, actor=access.actor)
 
         steps.append((name, save))
     for name, step in steps:
@@ -574,7 +559,11 @@ def run_order_triggers(view: JsonApiView, order: Model, triggers: dict[str, Any]
             raise view.write_error(resource, exc) from exc
         except DjangoValidationError as exc:
             raise view.write_error(
-                resource, exc, customer_payment_source=name, customer=name
+                resource,
+                exc,
+                customer_payment_source=name,
+                customer=name,
+                external_payments=name,
             ) from exc
 
 
