@@ -896,11 +896,7 @@ def save_order_payment_to_wallet(order: Order, *, actor: Actor = SYSTEM) -> Cust
     )
     if payment is None:
         raise ValidationError(
-            {
-                "external_payments": ValidationError(
-                    _("the order has no payment to save"), code="blank"
-                )
-            }
+            {"payment": ValidationError(_("the order has no payment to save"), code="blank")}
         )
     return save_payment_to_wallet(payment, actor=actor)
 

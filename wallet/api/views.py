@@ -563,7 +563,7 @@ def run_order_triggers(view: JsonApiView, order: Model, triggers: dict[str, Any]
                 exc,
                 customer_payment_source=name,
                 customer=name,
-                external_payments=name,
+                payment=name,
             ) from exc
 
 
