@@ -181,18 +181,11 @@ RELATED = [
     for parent, resource in RESOURCES.items()
     for rel in resource.relationships
 ]
-# Routes where the role may read the target type but not the parent: the views check only the
-# target today, so these answer 200 and reveal that the parent exists. See the report of the
-# authentication issue: RelatedView/RelationshipView should also ask is_allowed(parent, "retrieve").
-PARENT_NOT_CHECKED = {("sales_channel", "orders", "payment_gateway")}
 
 
 def related_params():
     for role, parent, name, target, many in RELATED:
-        marks = []
-        if (role, parent, name) in PARENT_NOT_CHECKED:
-            marks.append(pytest.mark.xfail(strict=True, reason="views check only the target type"))
-        yield pytest.param(role, parent, name, target, many, marks=marks)
+        yield pytest.param(role, parent, name, target, many)
 
 
 @pytest.mark.parametrize("route", ["related", "relationships"])
@@ -309,27 +302,10 @@ def test_missing_token_is_invalid_token_on_the_api(world):
 
 
 # Includes reach records of other types: a role never receives a record of a type it may not
-# read, whether the include is refused (401) or answers without those records. The audit log is
-# empty for non-integration scopes and saved sources for sales channels (selectors); a sales
-# channel's includes of orders and customers are not checked by the views yet (see the report of the
-# authentication issue): those cases are expected to fail until they are.
+# read, whether the include is refused (401) or answers without those records.
 INCLUDE_CASES = [
-    pytest.param(
-        "sales_channel",
-        "external_payments",
-        "order",
-        marks=pytest.mark.xfail(
-            strict=True, reason="views do not check included types against the roles table"
-        ),
-    ),
-    pytest.param(
-        "sales_channel",
-        "external_payments",
-        "order.customer",
-        marks=pytest.mark.xfail(
-            strict=True, reason="views do not check included types against the roles table"
-        ),
-    ),
+    ("sales_channel", "external_payments", "order"),
+    ("sales_channel", "external_payments", "order.customer"),
     ("sales_channel", "external_payments", "wallet"),
     ("sales_channel", "external_payments", "versions"),
     ("customer", "customer_payment_sources", "versions"),
@@ -395,3 +371,13 @@ def test_integration_may_reprice_an_order(make_credential, world):
     assert client.patch(f"/api/orders/{world.order.pk}", body).status_code == 200
     world.order.refresh_from_db()
     assert world.order.total_amount_cents == 1
+
+
+@pytest.mark.parametrize("include", ["order", "order.customer", "order.customer.orders"])
+def test_a_sales_channel_including_orders_or_customers_is_unauthorized(
+    make_credential, world, include
+):
+    client = caller(make_credential, world, "sales_channel")
+    response = client.get(f"/api/external_payments/{world.payment.pk}?include={include}")
+    assert response.status_code == 401
+    assert response.doc["errors"][0]["code"] == "UNAUTHORIZED"

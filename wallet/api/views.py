@@ -28,6 +28,7 @@ from wallet.api import errors
 from wallet.api.access import Access, resolve_access
 from wallet.api.document import (
     Context,
+    IncludeTree,
     build_document,
     linkage_data,
     load_relationship,
@@ -143,12 +144,21 @@ class JsonApiView(APIView):
         """The rendering context of this request, with include and fieldsets validated."""
         params = self.request.query_params
         base_url = self.request.build_absolute_uri(reverse("wallet-api:root"))
+        include = parse_include(params.get("include"), resource)
+        self.allow_included(resource, include)
         return Context(
             base_url=base_url,
             scope=self.access.scope,
             fields=parse_fields(params),
-            include=parse_include(params.get("include"), resource),
+            include=include,
         )
+
+    def allow_included(self, resource: Resource, tree: IncludeTree) -> None:
+        """Raise 401 UNAUTHORIZED if an include path reaches a type the role may not read."""
+        for name, subtree in tree.items():
+            rel = resource.relationship_map[name]
+            self.allow(rel.target, "list" if rel.many else "retrieve")
+            self.allow_included(RESOURCES[rel.target], subtree)
 
     def get_object(self, resource: Resource, pk: str) -> Model:
         """The record with ``pk`` in the caller's scope, or 404."""
@@ -486,6 +496,7 @@ class RelatedView(JsonApiView):
         self.allow(target.type, "list" if rel.many else "retrieve")
         ctx = self.context(target)
         parent = self.get_object(parent_resource, pk)
+        self.allow(parent_resource.type, "retrieve", parent)
         if rel.many:
             return self.collection(target, related_queryset(rel, target, parent, self.access))
         obj = load_relationship(rel, [parent], self.access.scope)[parent.pk]
@@ -501,6 +512,7 @@ class RelationshipView(JsonApiView):
         rel = parent_resource.relationship_map[self.relationship]
         self.allow(rel.target, "list" if rel.many else "retrieve")
         parent = self.get_object(parent_resource, pk)
+        self.allow(parent_resource.type, "retrieve", parent)
         base = self.request.build_absolute_uri(reverse("wallet-api:root"))
         self_link = f"{base}{parent_resource.type}/{parent.pk}"
         links = {
