@@ -26,6 +26,7 @@ from wallet import services
 from wallet.conf import wallet_settings
 from wallet.gateways.test import fingerprint_for, make_test_token
 from wallet.models import Customer, CustomerPaymentSource, Order, PaymentGateway
+from wallet.oauth import ensure_demo_credential
 
 DEFAULT_CUSTOMER_EMAIL = "customer@example.com"
 DEFAULT_CUSTOMER_PASSWORD = "wallet-demo-1234"
@@ -257,12 +258,29 @@ def add_urls(demo: Demo) -> None:
     )
 
 
+def ensure_api_credentials(demo: Demo) -> None:
+    """One integration and one sales-channel credential in the demo's mode, with their secrets.
+
+    The secrets are derived from ``SECRET_KEY``, so every run prints the same working ones.
+    """
+    rows: list[tuple[str, str]] = []
+    for kind, label in (("integration", "integration"), ("sales_channel", "sales channel")):
+        credential, secret = ensure_demo_credential(name=f"Demo {label}", kind=kind, mode=demo.mode)
+        rows += [
+            (f"{label} client_id", credential.application.client_id),
+            (f"{label} client_secret", secret),
+        ]
+    rows.append(("token URL", demo.url("wallet-oauth:token", "/oauth/token")))
+    demo.add_section(f"API credentials ({demo.mode} mode)", rows)
+
+
 STEPS: list[Callable[[Demo], None]] = [
     ensure_gateway,
     ensure_customer,
     ensure_saved_cards,
     ensure_checkout_order,
     ensure_admin,
+    ensure_api_credentials,
     add_urls,
 ]
 
