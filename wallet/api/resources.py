@@ -10,12 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Case, CharField, Model, QuerySet, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Concat
+from django.utils.translation import gettext as _
 
 from wallet import selectors, services
-from wallet.api.access import Access
+from wallet.api.access import CUSTOMER, Access
 from wallet.api.query import FilterSpec
 from wallet.models import (
     AuditEntry,
@@ -233,17 +235,28 @@ def create_customer(access: Access, values: dict[str, Any]) -> Model:
 
 
 def create_order(access: Access, values: dict[str, Any]) -> Model:
-    """POST /api/orders."""
+    """POST /api/orders; a customer's order is always their own."""
+    customer = values.get("customer")
+    if access.role == CUSTOMER:
+        customer = selectors.customers(access.scope).get()
     return services.create_order(
         mode=access.scope.mode,
         currency_code=values.get("currency_code", ""),
         total_amount_cents=values.get("total_amount_cents"),
-        customer=values.get("customer"),
+        customer=customer,
         payment_gateway=values.get("payment_gateway"),
         number=values.get("number") or None,
         actor=access.actor,
         **_reference_kwargs(values),
     )
+
+
+def update_order(access: Access, order: Model, changes: dict[str, Any]) -> Model:
+    """PATCH /api/orders/:id; a customer cannot hand their order to nobody (or anybody) else."""
+    owner = changes["customer"].pk if changes.get("customer") else None
+    if access.role == CUSTOMER and "customer" in changes and owner != access.scope.customer_id:
+        raise ValidationError({"customer": ValidationError(_("cannot be changed"), code="invalid")})
+    return services.update_order(order, changes, actor=access.actor)
 
 
 # --- the resource types --------------------------------------------------------------------
@@ -463,7 +476,7 @@ ORDERS = Resource(
         },
     ),
     create=create_order,
-    update=lambda access, obj, changes: services.update_order(obj, changes, actor=access.actor),
+    update=update_order,
     delete=lambda access, obj: services.delete_order(obj, actor=access.actor),
 )
 

@@ -356,7 +356,12 @@ class Body:
                 raise _invalid(pointer, name, _("must be of type %(type)s") % {"type": rel.target})
             target = RESOURCES[rel.target]
             obj = target.selector(self.view.access.scope).filter(pk=str(linkage["id"])).first()
-            if obj is None:
+            # A role links only records it may read; the create subjects (a sales channel's
+            # order, a customer's payment) answer to their own object rules in the views.
+            subject = CREATE_SUBJECTS.get(self.resource.type) == name
+            if obj is None or not (
+                subject or is_allowed(self.view.access, rel.target, "retrieve", obj)
+            ):
                 raise _invalid(pointer, name, _("not found"), "not_found")
             related[name] = obj
         return related
@@ -459,6 +464,10 @@ class ItemView(JsonApiView):
         self.allow(resource.type, "update", obj)
         body = Body(self, resource, pk=pk, creating=False)
         values = body.values()
+        subject = values.get(CREATE_SUBJECTS.get(resource.type, ""))
+        if subject is not None:
+            # Moving a payment to another order answers to the same rule as creating it there.
+            self.allow(resource.type, "update", subject)
         try:
             if values:
                 obj = resource.update(self.access, obj, values)
