@@ -157,6 +157,14 @@ def test_session_staff_is_an_integration(staff_user):
     assert not Customer.objects.filter(user=staff_user).exists()
 
 
+def test_session_staff_without_superuser_rights_is_no_integration(db):
+    staff = factories.UserFactory(username="clerk@example.com", is_staff=True)
+    client = Client()
+    client.force_login(staff)
+    body = probe(client=client).json()
+    assert body["role"] != INTEGRATION
+
+
 def test_inactive_session_user_is_refused(db):
     customer = factories.CustomerFactory()
     client = Client()

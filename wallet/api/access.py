@@ -10,8 +10,8 @@ answer is kept on the request). Two ways in:
   longer linked to a customer all answer ``None`` (401 ``INVALID_TOKEN``).
 - No ``Authorization`` header: the Django session, in ``WALLET["MODE"]``, with CSRF checked on
   unsafe methods. A logged-in customer is the ``customer`` role (their wallet customer is created
-  on first use, as the storefront does). A staff user acts as an ``integration``: staff already
-  manage every record of the mode in the admin, and this keeps the browsable API usable for them.
+  on first use, as the storefront does). A superuser acts as an ``integration``: they already
+  manage every record of the mode in the admin. Other staff are customers like anyone else.
   A request with an ``Authorization`` header never falls back to the session.
 """
 
@@ -128,7 +128,9 @@ def _session_access(request: HttpRequest) -> Access | None:
     if request.method not in SAFE_METHODS and not _csrf_passes(request):
         return None
     mode = wallet_settings.MODE
-    if user.is_staff:
+    if user.is_staff and user.is_superuser:
+        # Only superusers act as an integration: staff with fewer admin permissions must not
+        # get every right of the mode through the API.
         return Access(
             role=INTEGRATION,
             scope=Scope(mode=mode, role=INTEGRATION),
