@@ -270,7 +270,7 @@ class WalletOAuthLibCore(OAuthLibCore):
             return super().extract_body(request)
         try:
             data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return []
         if not isinstance(data, dict):
             return []
@@ -279,6 +279,12 @@ class WalletOAuthLibCore(OAuthLibCore):
             for key, value in data.items()
             if value is not None
         ]
+
+
+def _has_nul_character(request: HttpRequest) -> bool:
+    """Whether the query or body holds a NUL character, raw, form-encoded or JSON-escaped."""
+    text = (request.META.get("QUERY_STRING", "") + request.body.decode("utf-8", "replace")).lower()
+    return "\x00" in text or "%00" in text or "\\u0000" in text
 
 
 class WalletOAuthViewMixin:
@@ -294,6 +300,15 @@ class WalletOAuthViewMixin:
     @method_decorator(login_not_required)
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """Serve the OAuth2 request; a database outage is a JSON 503."""
+        if _has_nul_character(request):
+            # No client id, secret or password has one, and PostgreSQL cannot compare it.
+            return JsonResponse(
+                {
+                    "error": "invalid_request",
+                    "error_description": "The request contains a NUL character.",
+                },
+                status=400,
+            )
         try:
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
         except DatabaseError:

@@ -65,3 +65,29 @@ def test_a_customer_cannot_detach_their_order(make_credential, world):
     response = client.patch(f"/api/orders/{world.order.pk}", body)
     assert response.status_code == 422
     assert Order.objects.get(pk=world.order.pk).customer_id == world.customer.pk
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("grant_type=client_credentials&client_id=a%00b&client_secret=x", None),
+        ('{"grant_type": "password", "username": "a\\u0000b", "password": "x"}', "json"),
+    ],
+)
+def test_a_nul_character_at_the_token_endpoint_is_an_invalid_request(client, body, content_type):
+    kwargs = (
+        {"content_type": "application/json"}
+        if content_type
+        else {"content_type": "application/x-www-form-urlencoded"}
+    )
+    response = client.post("/oauth/token", body, **kwargs)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_a_deeply_nested_json_body_at_the_token_endpoint_is_no_server_error(client):
+    response = client.post(
+        "/oauth/token", "[" * 100_000 + "]" * 100_000, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
