@@ -1,17 +1,17 @@
 """``manage.py wallet_create_client``: create an API credential and print its secret once."""
 
 import json
-import sys
-from typing import Any, NoReturn
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from wallet.management.base import OneLineErrorCommand
 from wallet.models import ApiCredential, Mode
 from wallet.oauth import create_credential
 
 
-class Command(BaseCommand):
+class Command(OneLineErrorCommand):
     """Create an integration or sales-channel credential in test or live mode.
 
     Prints the client id and the client secret; the secret is stored hashed and cannot be
@@ -20,19 +20,6 @@ class Command(BaseCommand):
     """
 
     help = "Create an API credential (OAuth2 client) and print its client id and secret once."
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        """The parser, reporting a bad option in one line instead of the usage text."""
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-
-        def error(message: str) -> NoReturn:
-            if getattr(parser, "called_from_command_line", False):
-                sys.stderr.write(f"{subcommand}: error: {message}\n")
-                sys.exit(2)
-            raise CommandError(message)
-
-        parser.error = error  # type: ignore[method-assign]
-        return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
         """``--name``, ``--kind``, ``--mode`` and ``--json``."""

@@ -10,14 +10,13 @@ demo data (for example API credentials), write one more step function and append
 """
 
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
@@ -25,6 +24,7 @@ from django.urls import NoReverseMatch, reverse
 from wallet import services
 from wallet.conf import wallet_settings
 from wallet.gateways.test import fingerprint_for, make_test_token
+from wallet.management.base import OneLineErrorCommand
 from wallet.models import Customer, CustomerPaymentSource, Order, PaymentGateway
 from wallet.oauth import ensure_demo_credential
 
@@ -321,26 +321,13 @@ def _service_error(exc: Exception) -> str:
     return " ".join(getattr(exc, "messages", [str(exc)]))
 
 
-class Command(BaseCommand):
+class Command(OneLineErrorCommand):
     """Load the demo: test gateway, customer with four saved cards, an order to pay, an admin."""
 
     help = (
         "Load the demo shop's data (idempotent): the test gateway, a customer with four saved "
         "cards, a draft order to pay and an admin user; print the credentials and URLs."
     )
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        """The parser, reporting a bad option in one line instead of the usage text."""
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-
-        def error(message: str) -> NoReturn:
-            if getattr(parser, "called_from_command_line", False):
-                sys.stderr.write(f"{subcommand}: error: {message}\n")
-                sys.exit(2)
-            raise CommandError(message)
-
-        parser.error = error  # type: ignore[method-assign]
-        return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
         """``--customer-email``, ``--password``, ``--admin-email``, ``--admin-password``."""
