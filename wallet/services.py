@@ -594,7 +594,7 @@ def _describe(payment: ExternalPayment) -> dict[str, Any]:
         if value is None or isinstance(value, dict | list):
             continue
         text = str(value)[:255]
-        if is_card_number(text):
+        if key != "fingerprint" and is_card_number(text):  # a fingerprint is a hash
             logger.warning("The gateway described an instrument with a card number in %s", key)
             continue
         instrument[key] = text
