@@ -44,12 +44,18 @@ FROM generate_series(%s, %s) AS g
 def _grow_to(total: int, current: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(SOURCES_SQL, [BULK_CUSTOMERS, current + 1, total])
-        cursor.execute("ANALYZE wallet_customerpaymentsource")
+        # Vacuumed now, so autovacuum does not wake up in the middle of the measurements.
+        cursor.execute("VACUUM ANALYZE wallet_customerpaymentsource")
 
 
 def _plans(fx: Fixture) -> None:
     queries = {
-        "integration count": (
+        "integration count, as the API reads it (trigger-kept)": (
+            "SELECT SUM(count) FROM wallet_recordcount "
+            "WHERE table_name = 'wallet_customerpaymentsource' AND mode = 'test'",
+            [],
+        ),
+        "integration count, were it a COUNT(*)": (
             "SELECT COUNT(*) FROM wallet_customerpaymentsource WHERE mode = 'test'",
             [],
         ),
