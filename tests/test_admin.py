@@ -391,6 +391,36 @@ def test_add_order_generates_a_number_when_left_empty(client, admin_user, wallet
     assert order.currency_code == "USD"
 
 
+def test_add_gateway_stores_it_through_the_services_with_its_secret(client, admin_user):
+    response = client.post(
+        add_url(PaymentGateway),
+        {
+            "mode": "live",
+            "name": "Shop PSP",
+            "kind": "external",
+            "authorize_url": "https://psp.example.com/authorize",
+            "capture_url": "",
+            "void_url": "",
+            "refund_url": "",
+            "token_url": "",
+            "shared_secret": "psp-shared-secret",
+            "reference": "",
+            "reference_origin": "",
+            "metadata": "{}",
+        },
+    )
+    assert response.status_code == 302
+    gateway = PaymentGateway.objects.get(name="Shop PSP")
+    assert (gateway.mode, gateway.kind, gateway.shared_secret) == (
+        "live",
+        "external",
+        "psp-shared-secret",
+    )
+    created = AuditEntry.objects.get(resource_id=gateway.pk, event="create")
+    assert created.who["owner"]["id"] == str(admin_user.pk)
+    assert created.changes["shared_secret"] == [None, "********"]
+
+
 def test_add_customer_with_a_password_creates_their_login(client, admin_user):
     response = client.post(
         add_url(Customer),

@@ -287,7 +287,8 @@ class WalletModelAdmin(admin.ModelAdmin):
         Admins of models with richer rules override this with their specific service.
         """
         names = {field.name for field in self.model._meta.concrete_fields}
-        record = self.model(**{name: value for name, value in data.items() if name in names})
+        values = {name: value for name, value in data.items() if name in names}
+        record = self.model(**{**values, **_references(data)})
         return services.create_record(record, actor=self.actor(request))
 
     def update_object(
@@ -615,12 +616,6 @@ class PaymentGatewayAdmin(WalletModelAdmin):
     def has_shared_secret(self, obj: PaymentGateway) -> bool:
         """Whether a secret is stored (the secret itself is never shown)."""
         return bool(obj.shared_secret)
-
-    def create_object(self, request: HttpRequest, data: dict[str, Any]) -> PaymentGateway:
-        """Create through :func:`services.create_record`."""
-        fields = {name: data.get(name) for name in self.gateway_fields}
-        gateway = PaymentGateway(mode=data["mode"], **fields, **_references(data))
-        return services.create_record(gateway, actor=self.actor(request))
 
 
 # --- orders --------------------------------------------------------------------------------
