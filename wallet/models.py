@@ -120,6 +120,12 @@ class PaymentGateway(WalletModel):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["name", "mode"], name="wallet_gateway_name_mode"),
+            # The built-in test gateway authorizes any token: it must never charge live orders.
+            models.CheckConstraint(
+                condition=~Q(kind="test") | Q(mode="test"),
+                name="wallet_gateway_test_kind_test_mode",
+                violation_error_message=_("The test gateway exists only in test mode."),
+            ),
         ]
 
     def __str__(self) -> str:
