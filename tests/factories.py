@@ -35,15 +35,17 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class PaymentGatewayFactory(factory.django.DjangoModelFactory):
-    """The built-in test gateway."""
+    """The built-in test gateway; in live mode, where it may not exist, an external one."""
 
     class Meta:
         model = PaymentGateway
         django_get_or_create = ("name", "mode")
 
     name = "Test gateway"
-    kind = PaymentGateway.Kind.TEST
     mode = "test"
+    kind = factory.LazyAttribute(
+        lambda o: PaymentGateway.Kind.TEST if o.mode == "test" else PaymentGateway.Kind.EXTERNAL
+    )
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):

@@ -15,6 +15,7 @@ from tests import factories
 from wallet import services
 from wallet.gateways import (
     ExternalGateway,
+    GatewayNotUsable,
     GatewayUnavailable,
     TestGateway,
     gateway_for,
@@ -145,8 +146,7 @@ def test_capture_void_and_refund_succeed_with_distinct_tokens():
 
 
 def test_gateway_for_picks_the_implementation_by_kind():
-    assert isinstance(gateway_for(None), TestGateway)
-    assert isinstance(gateway_for(PaymentGateway(kind="test")), TestGateway)
+    assert isinstance(gateway_for(PaymentGateway(kind="test", mode="test")), TestGateway)
     external = gateway_for(
         PaymentGateway(
             kind="external", authorize_url="http://127.0.0.1:1/a", shared_secret="s3cret"
@@ -155,6 +155,16 @@ def test_gateway_for_picks_the_implementation_by_kind():
     assert isinstance(external, ExternalGateway)
     assert external.urls["authorize"] == "http://127.0.0.1:1/a"
     assert external.shared_secret == "s3cret"
+
+
+def test_there_is_no_fallback_gateway():
+    with pytest.raises(GatewayNotUsable):
+        gateway_for(None)
+
+
+def test_the_test_gateway_never_charges_in_live_mode():
+    with pytest.raises(GatewayNotUsable):
+        gateway_for(PaymentGateway(kind="test", mode="live"))
 
 
 # --- the external gateway against a local server --------------------------------------------

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Tags, register
 
 from wallet.conf import DEFAULTS, wallet_settings
 
@@ -19,3 +19,32 @@ def check_wallet_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     if wallet_settings.MODE not in ("test", "live"):
         errors.append(Error("WALLET['MODE'] must be 'test' or 'live'.", id="wallet.E002"))
     return errors
+
+
+@register(Tags.database)
+def check_no_live_test_gateway(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Name every live gateway of kind ``test``: it would authorize any token.
+
+    The database refuses new ones; this finds rows from before that rule (``migrate`` runs it).
+    """
+    from django.db import DatabaseError
+
+    from wallet.models import PaymentGateway
+
+    databases = kwargs.get("databases") or []
+    if "default" not in databases:
+        return []
+    try:
+        names = list(
+            PaymentGateway.objects.filter(kind="test", mode="live").values_list("name", flat=True)
+        )
+    except DatabaseError:  # not migrated yet: nothing to name
+        return []
+    return [
+        Error(
+            f"Live payment gateway {name!r} is of kind 'test', which authorizes any token.",
+            hint="Give it a real kind, or disable it and move it to test mode.",
+            id="wallet.E003",
+        )
+        for name in names
+    ]
