@@ -1,7 +1,12 @@
-"""``manage.py wallet_demo``: idempotent demo data whose printed credentials work."""
+"""``manage.py wallet_demo``: idempotent demo data whose printed credentials work.
+
+The command belongs to the demo project (``config``), and runs only with ``DEBUG`` on in test
+mode.
+"""
 
 import re
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -22,6 +27,8 @@ from wallet.models import (
 )
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
 
 COUNTED = [
     Customer,
@@ -44,6 +51,12 @@ def _fast_hasher(settings):
 @pytest.fixture(autouse=True)
 def _default_port(monkeypatch):
     monkeypatch.delenv("PORT", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _development(settings):
+    """The demo runs in development only (pytest-django turns DEBUG off)."""
+    settings.DEBUG = True
 
 
 def run_demo(*args: str) -> str:
@@ -207,3 +220,50 @@ def test_a_bad_port_is_refused(monkeypatch):
     monkeypatch.setenv("PORT", "eighty")
     with pytest.raises(CommandError, match="PORT"):
         run_demo()
+
+
+def test_refuses_to_run_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        run_demo()
+    assert not get_user_model().objects.filter(is_superuser=True).exists()
+    assert not Customer.objects.exists()
+
+
+def test_refuses_to_run_in_live_mode(settings):
+    settings.WALLET = {"MODE": "live"}
+    with pytest.raises(CommandError, match="test"):
+        run_demo()
+    assert not get_user_model().objects.filter(is_superuser=True).exists()
+    assert not Customer.objects.exists()
+
+
+def test_the_refusal_is_one_line(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError) as excinfo:
+        run_demo()
+    assert "\n" not in str(excinfo.value)
+
+
+def test_the_command_lives_in_the_demo_project_not_in_the_app():
+    from django.core.management import get_commands
+
+    assert get_commands()["wallet_demo"] == "config"
+    assert not (ROOT / "wallet" / "management" / "commands" / "wallet_demo.py").exists()
+
+
+def test_an_older_demo_database_still_resets_the_demo_customers_password():
+    run_demo()
+    Customer.objects.update(user_created_by_wallet=False)  # as before the wallet tracked it
+    run_demo("--password", "changed-demo-pw")
+    assert Client().login(email="customer@example.com", password="changed-demo-pw")
+
+
+def test_every_gateway_of_the_demo_has_one_payment_method():
+    run_demo()
+    run_demo()
+
+    gateway = PaymentGateway.objects.get(mode="test")
+    assert list(gateway.payment_methods.values_list("name", flat=True)) == [
+        f"Cards ({gateway.name})"
+    ]

@@ -99,6 +99,13 @@ def test_package_data_globs_reach_nested_folders(wheel_names):
     assert set(NESTED_PROBES) <= wheel_names
 
 
+def test_wheel_does_not_ship_the_demo_command(wheel_names):
+    # It creates a superuser with a published password: it belongs to the demo project.
+    assert "wallet/management/commands/wallet_demo.py" not in wheel_names
+    assert not [name for name in wheel_names if "wallet_demo" in name]
+    assert "wallet/management/commands/wallet_create_client.py" in wheel_names
+
+
 def test_wheel_holds_nothing_but_the_app_and_its_metadata(wheel_names):
     top_level = {name.split("/", 1)[0] for name in wheel_names}
     assert {name for name in top_level if not name.endswith(".dist-info")} == {"wallet"}

@@ -10,6 +10,12 @@ from django.test import Client
 from wallet.models import ApiCredential
 
 
+@pytest.fixture(autouse=True)
+def _development(settings):
+    """The demo command runs with DEBUG on only (pytest-django turns it off)."""
+    settings.DEBUG = True
+
+
 def run_demo() -> str:
     out = StringIO()
     call_command("wallet_demo", stdout=out)

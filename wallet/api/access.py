@@ -9,15 +9,18 @@ answer is kept on the request). Two ways in:
   missing credential, an unknown, expired or revoked token, a deactivated user or a user no
   longer linked to a customer all answer ``None`` (401 ``INVALID_TOKEN``).
 - No ``Authorization`` header: the Django session, in ``WALLET["MODE"]``, with CSRF checked on
-  unsafe methods. A logged-in customer is the ``customer`` role (their wallet customer is created
-  on first use, as the storefront does). A superuser acts as an ``integration``: they already
-  manage every record of the mode in the admin. Other staff are customers like anyone else.
-  A request with an ``Authorization`` header never falls back to the session.
+  unsafe methods. A logged-in customer is the ``customer`` role. Reads never write: a user
+  without a wallet customer is not a caller of safe methods (401); their first write creates
+  the customer (``services.ensure_customer_for_user``, never linking by email). A superuser
+  acts as an ``integration``: they already manage every record of the mode in the admin. Other
+  staff are customers like anyone else. A request with an ``Authorization`` header never falls
+  back to the session.
 """
 
 import hashlib
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
@@ -26,26 +29,33 @@ from oauth2_provider.models import get_access_token_model
 
 from wallet.conf import wallet_settings
 from wallet.models import Customer
-from wallet.selectors import Scope
-from wallet.services import Actor, actor_for_customer, actor_for_user, customer_for_user
+from wallet.selectors import Scope, customer_of_user
+from wallet.services import Actor, actor_for_customer, actor_for_user, ensure_customer_for_user
 
 INTEGRATION = "integration"
 SALES_CHANNEL = "sales_channel"
 CUSTOMER = "customer"
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-# Longer bearer values are not tokens DOT issued; they are refused without hashing.
-MAX_TOKEN_LENGTH = 512
+# Longer bearer values are not tokens the wallet issued (a JWT signed with a 4096-bit key is
+# about 1,300 characters); they are refused without hashing.
+MAX_TOKEN_LENGTH = 4096
 _UNRESOLVED = object()
 
 
 @dataclass(frozen=True)
 class Access:
-    """The caller of one API request: ``role``, read ``scope`` and write ``actor``."""
+    """The caller of one API request: ``role``, read ``scope`` and write ``actor``.
+
+    ``token_id`` (the access token row) or ``session_key`` names the credential of the request,
+    which a password change keeps while revoking the user's others.
+    """
 
     role: str
     scope: Scope
     actor: Actor
+    token_id: int | None = None
+    session_key: str | None = None
 
 
 def resolve_access(request: HttpRequest) -> Access | None:
@@ -92,6 +102,7 @@ def _bearer_access(header: str) -> Access | None:
         .objects.filter(token_checksum=hashlib.sha256(token.encode("utf-8")).hexdigest())
         .annotate(wallet_customer_id=Subquery(customer_of_user))
         .values(
+            "id",
             "expires",
             "user_id",
             "user__is_active",
@@ -127,6 +138,7 @@ def _bearer_access(header: str) -> Access | None:
             owner_id=customer_id,
             owner_type="customer",
         ),
+        token_id=row["id"],
     )
 
 
@@ -146,13 +158,20 @@ def _session_access(request: HttpRequest) -> Access | None:
             scope=Scope(mode=mode, role=INTEGRATION),
             actor=actor_for_user(user, application_kind=INTEGRATION),
         )
-    customer = customer_for_user(user, mode)
+    if request.method in SAFE_METHODS:
+        customer = customer_of_user(user, mode)
+    else:
+        try:
+            customer = ensure_customer_for_user(user, mode)
+        except ValidationError:  # e.g. another customer already has the user's email
+            customer = None
     if customer is None:
         return None
     return Access(
         role=CUSTOMER,
         scope=Scope(mode=mode, customer_id=customer.pk, role=CUSTOMER),
         actor=actor_for_customer(customer),
+        session_key=getattr(getattr(request, "session", None), "session_key", None),
     )
 
 

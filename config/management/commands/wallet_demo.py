@@ -1,5 +1,9 @@
 """``manage.py wallet_demo``: load the demo shop's data and print how to try it.
 
+Part of the demo project, not of the reusable app: it creates (or resets) a superuser with a
+published password and prints API credentials, so it refuses to run unless ``DEBUG`` is on and
+``WALLET["MODE"]`` is ``test``.
+
 Idempotent: each step looks for what an earlier run made and only creates what is missing, so
 running it twice creates nothing twice. Every wallet write goes through :mod:`wallet.services`.
 
@@ -14,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
@@ -121,6 +126,17 @@ def ensure_gateway(demo: Demo) -> None:
     demo.gateway = gateway
 
 
+def ensure_payment_methods(demo: Demo) -> None:
+    """One payment method per enabled gateway of the mode, as Commerce Layer checkouts expect."""
+    for gateway in PaymentGateway.objects.filter(mode=demo.mode, disabled_at__isnull=True):
+        if not gateway.payment_methods.exists():
+            services.create_payment_method(
+                mode=demo.mode,
+                values={"name": f"Cards ({gateway.name})", "payment_gateway": gateway},
+                actor=demo.actor,
+            )
+
+
 def ensure_customer(demo: Demo) -> None:
     """The demo customer, with a login using the demo password."""
     customer = Customer.objects.filter(mode=demo.mode, email=demo.customer_email).first()
@@ -132,6 +148,13 @@ def ensure_customer(demo: Demo) -> None:
             reference_origin=REFERENCE_ORIGIN,
             actor=demo.actor,
         )
+    elif customer.user is not None and customer.user.check_password(demo.customer_password):
+        pass  # unchanged: a new password would sign the demo customer out everywhere
+    elif customer.user is not None and not customer.user_created_by_wallet:
+        # A demo database older than the wallet's record of the logins it creates: the wallet
+        # will not touch this account, so the demo resets its own demo user's password.
+        customer.user.set_password(demo.customer_password)
+        customer.user.save(update_fields=["password"])
     else:
         services.update_customer(customer, {"password": demo.customer_password}, actor=demo.actor)
     demo.customer = customer
@@ -276,6 +299,7 @@ def ensure_api_credentials(demo: Demo) -> None:
 
 STEPS: list[Callable[[Demo], None]] = [
     ensure_gateway,
+    ensure_payment_methods,
     ensure_customer,
     ensure_saved_cards,
     ensure_checkout_order,
@@ -339,9 +363,14 @@ class Command(OneLineErrorCommand):
         parser.add_argument("--admin-password", default=DEFAULT_ADMIN_PASSWORD)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        """Run every step in one transaction, then print the summary."""
+        """Refuse outside a test-mode development setup; run every step, print the summary."""
+        if not settings.DEBUG or wallet_settings.MODE != "test":
+            raise CommandError(
+                "wallet_demo only runs with DEBUG on and WALLET['MODE'] = 'test': it creates a "
+                "superuser with a published password."
+            )
         demo = Demo(
-            mode=wallet_settings.MODE,
+            mode="test",
             base_url=_base_url(),
             customer_email=_check_email("--customer-email", options["customer_email"]),
             customer_password=_check_password("--password", options["password"]),
