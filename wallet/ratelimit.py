@@ -4,7 +4,9 @@ Limits are sliding windows (as Commerce Layer's: counts never reset, so there is
 ``X-Ratelimit-Reset``), approximated with two fixed-window counters per window: the current
 one and the previous one weighted by how much of it still overlaps the sliding window. Counters
 are bumped with ``cache.incr`` and created with ``cache.add``, both atomic on Redis: three cache
-round trips per request for two windows.
+round trips per request for two windows. While the shared cache cannot be reached the limits
+still hold, counted in each process's memory (:class:`SharedCacheFallback`); the outage is logged
+once a minute. Give a networked cache short socket timeouts (the demo: 0.25 s).
 
 Who is counted:
 
@@ -25,18 +27,21 @@ import hashlib
 import json
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from wallet.api.access import resolve_access
+from wallet.api.errors import is_database_outage
 from wallet.conf import DEFAULTS, wallet_settings
 
 logger = logging.getLogger(__name__)
@@ -75,11 +80,78 @@ def _count(cache: BaseCache, key: str, timeout: int) -> int:
         return cache.incr(key)  # another process created it in between
 
 
+class SharedCacheFallback:
+    """Which cache counts: the shared one, or this process's memory while it is unreachable.
+
+    After a failed call the shared cache is left alone for ``retry_after`` seconds (so a cache
+    that never answers costs one socket timeout per ``retry_after``, not one per request), and
+    the limits still hold per process. The outage is logged at most once per ``log_every``
+    seconds, as one line without a traceback.
+    """
+
+    retry_after = 5.0
+    log_every = 60.0
+
+    def __init__(self) -> None:
+        self.memory = LocMemCache(
+            "wallet-ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}}
+        )
+        self._lock = threading.Lock()
+        self._down_until = -math.inf
+        self._logged_at = -math.inf
+
+    def cache_for(self, alias: str) -> BaseCache:
+        """The shared cache ``alias``, or the in-memory fallback while it is down."""
+        if time.monotonic() < self._down_until:
+            return self.memory
+        return caches[alias]
+
+    def failed(self, alias: str, exc: Exception) -> None:
+        """Note a failed call to the shared cache; log it unless logged within a minute."""
+        now = time.monotonic()
+        with self._lock:
+            self._down_until = now + self.retry_after
+            should_log = now - self._logged_at >= self.log_every
+            if should_log:
+                self._logged_at = now
+        if should_log:
+            logger.warning(
+                "Rate limits count in process memory: the cache %r is unreachable (%s: %s)",
+                alias,
+                type(exc).__name__,
+                str(exc).splitlines()[0] if str(exc) else "",
+            )
+
+    def reset(self) -> None:
+        """Forget any outage and the in-memory counts (tests)."""
+        with self._lock:
+            self._down_until = -math.inf
+            self._logged_at = -math.inf
+        self.memory.clear()
+
+
+fallback = SharedCacheFallback()
+
+
 def hit(
     subject: str, windows: Iterable[tuple[int, int]], *, cache_alias: str = "default"
 ) -> Verdict | None:
-    """Count one request of ``subject`` in each window; ``None`` when there is no window."""
-    cache = caches[cache_alias]
+    """Count one request of ``subject`` in each window; ``None`` when there is no window.
+
+    Counts in the shared cache ``cache_alias``; while it cannot be reached, in this process's
+    memory (:data:`fallback`), so the limits hold per process through a cache outage.
+    """
+    cache = fallback.cache_for(cache_alias)
+    if cache is fallback.memory:
+        return _hit(cache, subject, windows)
+    try:
+        return _hit(cache, subject, windows)
+    except Exception as exc:  # any backend's connection or timeout error
+        fallback.failed(cache_alias, exc)
+        return _hit(fallback.memory, subject, windows)
+
+
+def _hit(cache: BaseCache, subject: str, windows: Iterable[tuple[int, int]]) -> Verdict | None:
     now = clock()
     digest = hashlib.sha256(subject.encode("utf-8")).hexdigest()[:32]
     slots = []
@@ -157,6 +229,13 @@ def _subject(request: HttpRequest) -> tuple[str, str] | None:
         return f"oauth|{ip}", "token"
     if API_NAMESPACE not in match.namespaces:
         return None
+    if "HTTP_AUTHORIZATION" not in request.META:
+        # A storefront session counts as its user, without resolving (or creating) a customer.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            mode = wallet_settings.MODE
+            return f"{mode}|user:{user.pk}|{ip}", mode
+        return f"anonymous|{ip}", "test"
     access = resolve_access(request)
     if access is None:
         return f"anonymous|{ip}", "test"
@@ -173,9 +252,9 @@ class RateLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         """Count the request, refuse it over the limit, else serve it with the headers.
 
-        The limiter fails open: when the database (to identify the caller) or the cache (to
-        count) is down, the request is served unlimited and the failure logged; the view then
-        answers its own JSON:API error if it cannot work either.
+        When the shared cache is down the limits hold in process memory (:func:`hit`). The
+        limiter fails open when the database (to identify the caller) is down: the request is
+        served unlimited, and the view answers its own JSON:API 503 (and logs the outage).
         """
         verdict: Verdict | None = None
         try:
@@ -183,8 +262,12 @@ class RateLimitMiddleware:
             if subject is not None:
                 name, limits_name = subject
                 verdict = hit(name, rate_limits().get(limits_name) or [])
-        except DatabaseError:
-            logger.exception("Rate limit skipped: the caller could not be identified")
+        except DatabaseError as exc:
+            if is_database_outage(exc):
+                # The view answers 503 and logs the outage: one line per request, not two.
+                logger.debug("Rate limit skipped: the database is unavailable")
+            else:
+                logger.exception("Rate limit skipped: the caller could not be identified")
         except Exception:
             logger.exception("Rate limit skipped: the counters could not be reached")
         if verdict is None:

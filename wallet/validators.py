@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 MAX_OBJECT_KEYS = 50
 MAX_KEY_LENGTH = 40
 MAX_OBJECT_BYTES = 16 * 1024
+# Objects and arrays nested inside each other, the outer object included: deeper values are
+# refused before anything walks them recursively (serializers, the admin's widgets).
+MAX_JSON_DEPTH = 8
 
 _SEPARATORS = re.compile(r"[\s-]+")
 # Digit runs (spaces and dashes allowed inside) standing alone, not glued to letters or "_":
@@ -80,14 +83,38 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
+def json_depth(value: Any, limit: int) -> int:
+    """How deeply objects and arrays nest in ``value`` (a scalar is 0), counting up to
+    ``limit + 1`` at most: iterative, so no nesting exhausts the recursion limit."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, dict | list | tuple):
+            continue
+        deepest = max(deepest, depth)
+        if depth > limit:
+            return depth
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def validate_json_object(value: Any) -> None:
     """Validate a ``metadata`` or ``options`` value.
 
-    It must be a JSON object with at most 50 keys of at most 40 characters, at most 16 KiB
-    serialized, and no string anywhere inside it may be a card number.
+    It must be a JSON object with at most 50 keys of at most 40 characters, nested at most
+    8 objects or arrays deep, at most 16 KiB serialized, and no string anywhere inside it may be
+    a card number.
     """
     if not isinstance(value, dict):
         raise ValidationError(_("must be a JSON object"), code="not_an_object")
+    if json_depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise ValidationError(
+            _("must be nested at most %(limit)d levels deep"),
+            code="too_deep",
+            params={"limit": MAX_JSON_DEPTH},
+        )
     if len(value) > MAX_OBJECT_KEYS:
         raise ValidationError(
             _("must have at most %(limit)d keys"),

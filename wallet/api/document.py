@@ -21,6 +21,10 @@ from wallet.selectors import Scope
 
 IncludeTree = dict[str, "IncludeTree"]
 
+# Bounds of ``include``: relationships per path (``a.b.c`` is 3) and paths per request.
+MAX_INCLUDE_DEPTH = 3
+MAX_INCLUDE_PATHS = 10
+
 
 def format_datetime(value: datetime | None) -> str | None:
     """Render a timestamp as UTC ISO-8601 with milliseconds and ``Z``."""
@@ -31,16 +35,34 @@ def format_datetime(value: datetime | None) -> str | None:
 
 
 def parse_include(value: str | None, resource: Resource) -> IncludeTree:
-    """Parse ``include=a,b.c`` into a tree, refusing any path that is not includable."""
+    """Parse ``include=a,b.c`` into a tree, refusing any path that is not includable.
+
+    At most ``MAX_INCLUDE_PATHS`` paths, each at most ``MAX_INCLUDE_DEPTH`` relationships deep.
+    """
     tree: IncludeTree = {}
     if value is None:
         return tree
-    for path in value.split(","):
+    paths = value.split(",")
+    if len(paths) > MAX_INCLUDE_PATHS:
+        raise bad_parameter(
+            "INVALID_INCLUDE",
+            "include",
+            _("include takes at most %(limit)d paths") % {"limit": MAX_INCLUDE_PATHS},
+        )
+    for path in paths:
         path = path.strip()
         if not path:
             raise bad_parameter("INVALID_INCLUDE", "include", _("An include path is empty"))
+        names = path.split(".")
+        if len(names) > MAX_INCLUDE_DEPTH:
+            raise bad_parameter(
+                "INVALID_INCLUDE",
+                "include",
+                _("An include path is at most %(limit)d relationships deep")
+                % {"limit": MAX_INCLUDE_DEPTH},
+            )
         current, node = resource, tree
-        for name in path.split("."):
+        for name in names:
             rel = current.relationship_map.get(name)
             if rel is None or not rel.includable:
                 raise bad_parameter(

@@ -9,8 +9,11 @@ so no request under ``/api/`` ever answers an HTML page.
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
+from django.core.signals import got_request_exception
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf_exceptions
@@ -41,12 +44,16 @@ TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    413: "Content too large",
     415: "Unsupported media type",
     422: "Unprocessable entity",
     423: "Locked",
     500: "Internal server error",
     503: "Service unavailable",
 }
+
+# Seconds a client is asked to wait (``Retry-After``) when the database is unavailable.
+RETRY_AFTER_SECONDS = 30
 
 
 class ApiError(Exception):
@@ -196,7 +203,8 @@ def domain_error(exc: services.WalletError) -> ApiError:
         exc.message,
         title=exc.message,
         pointer=pointer,
-        meta={"error": exc.code},
+        # A decline also carries what the gateway said (Stripe's ``decline_code``).
+        meta={**getattr(exc, "meta", {}), "error": exc.code},
     )
 
 
@@ -221,8 +229,53 @@ def _from_drf(exc: drf_exceptions.APIException) -> ApiError:
     return ApiError(exc.status_code, "BAD_REQUEST", detail)
 
 
+def is_database_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database cannot be reached (not a bad query).
+
+    ``OperationalError`` and ``InterfaceError`` are outages (connection refused or lost, server
+    shutting down, a locked SQLite file); a plain ``DatabaseError`` is one when it wraps a
+    driver's connection failure.
+    """
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DatabaseError):
+        cause = exc.__cause__
+        name = type(cause).__name__ if cause is not None else ""
+        return name in {"OperationalError", "InterfaceError", "ConnectionFailure"}
+    return False
+
+
+def service_unavailable() -> ApiError:
+    """The 503 of a request the database cannot serve right now."""
+    return ApiError(503, "SERVICE_UNAVAILABLE", _("The service is temporarily unavailable"))
+
+
+def request_too_large() -> ApiError:
+    """The 413 of a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes."""
+    return ApiError(
+        413,
+        "PAYLOAD_TOO_LARGE",
+        _("The request body must be at most %(limit)s bytes")
+        % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+    )
+
+
+def too_many_parameters() -> ApiError:
+    """The 400 of a request over ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` parameters."""
+    return ApiError(
+        400,
+        "BAD_REQUEST",
+        _("A request may have at most %(limit)s parameters")
+        % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS},
+    )
+
+
 def to_api_error(exc: Exception) -> ApiError:
-    """Convert any exception raised while serving a request into an :class:`ApiError`."""
+    """Convert any exception raised while serving a request into an :class:`ApiError`.
+
+    Unexpected exceptions are logged with their traceback here; a database outage is logged
+    as one warning line, without a traceback.
+    """
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, services.WalletError):
@@ -233,20 +286,44 @@ def to_api_error(exc: Exception) -> ApiError:
         return not_found()
     if isinstance(exc, drf_exceptions.APIException):
         return _from_drf(exc)
-    if isinstance(exc, OperationalError | InterfaceError):
-        logger.exception("The database is unavailable")
-        return ApiError(503, "SERVICE_UNAVAILABLE", _("The service is temporarily unavailable"))
+    if isinstance(exc, RequestDataTooBig):
+        return request_too_large()
+    if isinstance(exc, TooManyFieldsSent):
+        return too_many_parameters()
+    if is_database_outage(exc):
+        logger.warning("The database is unavailable: %s", _one_line(exc))
+        return service_unavailable()
     logger.exception("Unexpected error while serving an API request")
     return ApiError(500, "INTERNAL_SERVER_ERROR", _("An unexpected error occurred"))
 
 
+def _one_line(exc: BaseException) -> str:
+    """``ExceptionType: first line of the message``, for a log line without a traceback."""
+    message = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {message[0] if message else ''}"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
-    """DRF exception handler: every error becomes a JSON:API error document."""
+    """DRF exception handler: every error becomes a JSON:API error document.
+
+    An unexpected exception (a 500) is also sent through Django's ``got_request_exception``
+    signal, as Django does for the exceptions it handles, so error trackers see it. A 503
+    carries ``Retry-After``. Errors already logged here are not logged again by
+    ``django.request``.
+    """
     api_error = to_api_error(exc)
     headers = {}
     if isinstance(exc, drf_exceptions.Throttled) and exc.wait:
         headers["Retry-After"] = str(int(exc.wait))
-    return Response({"errors": api_error.errors}, status=api_error.status, headers=headers)
+    if api_error.status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if api_error.status == 500:
+        request = context.get("request")
+        got_request_exception.send(sender=None, request=getattr(request, "_request", request))
+    response = Response({"errors": api_error.errors}, status=api_error.status, headers=headers)
+    if api_error.status == 500 or is_database_outage(exc):
+        response._has_been_logged = True  # one log entry per failure: ours
+    return response
 
 
 def error_response(request: HttpRequest, api_error: ApiError) -> JsonResponse:

@@ -4,6 +4,7 @@ Any other ``Accept`` gets 406 and any other write ``Content-Type`` 415 (raised b
 as JSON:API errors by :mod:`wallet.api.errors`).
 """
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 
 JSONAPI_MEDIA_TYPE = "application/vnd.api+json"
+# A lone UTF-16 surrogate (``"\\ud800"`` as a JSON escape): valid JSON, but no UTF-8 text.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class JsonApiRenderer(JSONRenderer):
@@ -43,20 +46,30 @@ def _strings(value: Any) -> Iterator[str]:
 class SafeJSONParser(JSONParser):
     """JSON bodies, refusing what the database or Python cannot take as a 400 parse error.
 
-    Nesting deep enough to exhaust the recursion limit, and NUL characters (which PostgreSQL
-    text cannot store), are bad request bodies, not server errors.
+    Nesting deep enough to exhaust the recursion limit, NUL characters (which PostgreSQL
+    text cannot store) and lone UTF-16 surrogates (which no UTF-8 text can hold) are bad request
+    bodies, not server errors.
     """
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        """Parse the body, then refuse NUL characters anywhere in it."""
+        """Parse the body, then refuse NUL characters and lone surrogates anywhere in it."""
         try:
             data = super().parse(stream, media_type, parser_context)
-            has_nul = any("\x00" in text for text in _strings(data))
+            refusal = next(filter(None, map(_refusal, _strings(data))), None)
         except RecursionError:
             raise ParseError("JSON parse error - the body is nested too deeply") from None
-        if has_nul:
-            raise ParseError("JSON parse error - the body contains a NUL character")
+        if refusal:
+            raise ParseError(f"JSON parse error - the body contains {refusal}")
         return data
+
+
+def _refusal(text: str) -> str | None:
+    """What makes ``text`` unstorable (a NUL character, a lone surrogate), or ``None``."""
+    if "\x00" in text:
+        return "a NUL character"
+    if LONE_SURROGATE.search(text):
+        return "a lone UTF-16 surrogate"
+    return None
 
 
 class JsonApiParser(SafeJSONParser):
