@@ -1,13 +1,16 @@
 """Admin of API credentials: staff create integration and sales-channel credentials.
 
 The client secret is shown once, on the page that answers the creation; it is stored hashed.
-Kind and mode never change after creation (tokens already issued belong to them).
+Kind and mode never change after creation (tokens already issued belong to them). Sales channels
+are public clients (their client id alone gets tokens) unless created or marked confidential;
+integrations are always confidential.
 """
 
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -15,13 +18,23 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from wallet.models import ApiCredential
-from wallet.oauth import create_credential, rotate_secret
+from wallet.oauth import create_credential, is_public, rotate_secret, set_confidential
 
 
 class ApiCredentialCreationForm(forms.ModelForm):
-    """The creation form: a name for the OAuth2 application, the kind and the mode."""
+    """The creation form: a name for the OAuth2 application, the kind, the mode, and whether a
+    sales channel is confidential."""
 
     name = forms.CharField(label=_("name"), max_length=255)
+    confidential = forms.BooleanField(
+        label=_("confidential"),
+        required=False,
+        help_text=_(
+            "Sales channels only: their tokens then need the client secret. A sales channel "
+            "used by a browser storefront stays public (client ID only). Integrations are "
+            "always confidential."
+        ),
+    )
 
     class Meta:
         model = ApiCredential
@@ -32,12 +45,12 @@ class ApiCredentialCreationForm(forms.ModelForm):
 class ApiCredentialAdmin(admin.ModelAdmin):
     """API credentials: list, create (secret shown once), view, delete."""
 
-    list_display = ["name", "kind", "mode", "client_id", "created_at"]
+    list_display = ["name", "kind", "mode", "client_id", "confidential", "created_at"]
     list_filter = ["kind", "mode"]
     search_fields = ["application__name", "application__client_id"]
-    list_select_related = ["application"]
-    readonly_fields = ["name", "kind", "mode", "client_id", "created_at"]
-    actions = ["rotate_secrets"]
+    list_select_related = ["application", "application__wallet_credential"]
+    readonly_fields = ["name", "kind", "mode", "client_id", "confidential", "created_at"]
+    actions = ["rotate_secrets", "mark_confidential", "mark_public"]
 
     @admin.display(description=_("name"), ordering="application__name")
     def name(self, obj: ApiCredential) -> str:
@@ -48,6 +61,11 @@ class ApiCredentialAdmin(admin.ModelAdmin):
     def client_id(self, obj: ApiCredential) -> str:
         """The public client id, used with the secret to get tokens."""
         return obj.application.client_id
+
+    @admin.display(description=_("confidential"), boolean=True)
+    def confidential(self, obj: ApiCredential) -> bool:
+        """Whether getting a token needs the client secret."""
+        return not is_public(obj.application)
 
     def get_form(
         self,
@@ -64,7 +82,7 @@ class ApiCredentialAdmin(admin.ModelAdmin):
     def get_fields(self, request: HttpRequest, obj: ApiCredential | None = None) -> list[str]:
         """Name, kind and mode to create; everything, read-only, afterwards."""
         if obj is None:
-            return ["name", "kind", "mode"]
+            return ["name", "kind", "mode", "confidential"]
         return list(self.readonly_fields)
 
     def get_readonly_fields(
@@ -80,7 +98,11 @@ class ApiCredentialAdmin(admin.ModelAdmin):
         if change:
             return
         credential, secret = create_credential(
-            name=form.cleaned_data["name"], kind=obj.kind, mode=obj.mode
+            name=form.cleaned_data["name"],
+            kind=obj.kind,
+            mode=obj.mode,
+            confidential=(obj.kind != ApiCredential.Kind.SALES_CHANNEL)
+            or bool(form.cleaned_data.get("confidential")),
         )
         obj.pk = credential.pk
         obj.application = credential.application
@@ -97,6 +119,30 @@ class ApiCredentialAdmin(admin.ModelAdmin):
             for credential in queryset.select_related("application"):
                 rows.append((credential, rotate_secret(credential)))
         return self._secrets_response(request, rows, _("Client secrets rotated"))
+
+    @admin.action(description=_("Mark the selected sales channels confidential (secret needed)"))
+    def mark_confidential(self, request: HttpRequest, queryset: QuerySet[ApiCredential]) -> None:
+        """Make the selected credentials' grants need their client secret."""
+        with transaction.atomic():
+            for credential in queryset.select_related("application"):
+                set_confidential(credential, True)
+        self.message_user(request, _("The selected credentials are confidential."))
+
+    @admin.action(description=_("Mark the selected sales channels public (client ID only)"))
+    def mark_public(self, request: HttpRequest, queryset: QuerySet[ApiCredential]) -> None:
+        """Let the selected sales channels get tokens with their client id alone."""
+        try:
+            with transaction.atomic():
+                for credential in queryset.select_related("application"):
+                    set_confidential(credential, False)
+        except ValidationError:
+            self.message_user(
+                request,
+                _("Integrations are always confidential: nothing was changed."),
+                messages.ERROR,
+            )
+            return
+        self.message_user(request, _("The selected sales channels are public."))
 
     def _secrets_response(
         self, request: HttpRequest, rows: list[tuple[ApiCredential, str]], title: str

@@ -1,4 +1,8 @@
-"""OAuth2 routes (``/oauth/token``, ``/oauth/revoke``), mounted by the shop at ``/oauth/``."""
+"""OAuth2 routes (``/oauth/token``, ``/oauth/revoke``), mounted by the shop at ``/oauth/``.
+
+The public keys of the tokens' signatures are served by :func:`wallet.oauth.jwks`, which the
+shop mounts at ``/.well-known/jwks.json`` (where Commerce Layer's clients look for them).
+"""
 
 from django.urls import path
 

@@ -374,9 +374,9 @@ def test_revoking_an_unknown_token_answers_200(integration):
 
 
 def test_client_credentials_token_query_count(integration, django_assert_num_queries):
-    # The application, its credential, the token insert (savepoint, insert, release), DOT's
-    # lookup of the new token for its signal, and ours for created_at and the owner.
-    with django_assert_num_queries(7) as captured:
+    # The application, its credential, the token insert (savepoint, insert, release) and DOT's
+    # lookup of the new token for its signal; created_at comes from the JWT, not the database.
+    with django_assert_num_queries(6) as captured:
         response = integration.token_request(grant_type="client_credentials")
     assert response.status_code == 200, [q["sql"][:80] for q in captured.captured_queries]
 
@@ -432,3 +432,76 @@ def test_database_outage_is_a_json_503(integration, monkeypatch):
     assert response.status_code == 503
     assert response["Content-Type"] == "application/json"
     assert response.json()["error"] == "temporarily_unavailable"
+
+
+# --- Commerce Layer's scopes and revoke answer -----------------------------------------------
+
+
+def test_requested_scope_is_echoed(integration):
+    response = integration.token_request(grant_type="client_credentials", scope="market:all")
+    assert response.json()["scope"] == "market:all"
+    assert AccessToken.objects.get().scope == "market:all"
+
+
+def test_requested_scope_does_not_change_the_role(integration):
+    token = integration.token_request(
+        grant_type="client_credentials", scope="market:id:abc"
+    ).json()["access_token"]
+    assert integration.client.get(PROBE, **bearer(token)).json()["role"] == "integration"
+
+
+def test_malformed_scope_gets_the_default(integration):
+    response = integration.token_request(grant_type="client_credentials", scope='a"b')
+    assert response.status_code == 200
+    assert response.json()["scope"] == "read write"
+
+
+def test_too_many_scopes_get_the_default(integration):
+    scope = " ".join(f"s{n}" for n in range(11))
+    response = integration.token_request(grant_type="client_credentials", scope=scope)
+    assert response.json()["scope"] == "read write"
+
+
+def test_refresh_keeps_the_scope_of_the_login(sales_channel, shopper):
+    body = sales_channel.token_request(
+        grant_type="password",
+        username=shopper.email,
+        password=factories.TEST_PASSWORD,
+        scope="market:all",
+    ).json()
+    refreshed = sales_channel.token_request(
+        grant_type="refresh_token", refresh_token=body["refresh_token"]
+    )
+    assert refreshed.json()["scope"] == "market:all"
+
+
+def test_revoke_answers_an_empty_json_object(integration):
+    token = integration.token()
+    response = integration.client.post(
+        "/oauth/revoke",
+        {"token": token, "client_id": integration.client_id, "client_secret": integration.secret},
+    )
+    assert response.status_code == 200
+    assert response.json() == {}
+
+
+def test_token_errors_also_carry_commerce_layer_errors(integration):
+    response = integration.token_request(grant_type="client_credentials", client_secret="wrong")
+    body = response.json()
+    assert body["error"] == "invalid_client"
+    assert body["errors"] == [
+        {
+            "title": "Invalid client",
+            "detail": body.get("error_description") or "invalid client",
+            "code": "INVALID_CLIENT",
+            "status": "401",
+        }
+    ]
+
+
+def test_wrong_password_error_has_the_invalid_grant_code(sales_channel, shopper):
+    response = sales_channel.token_request(
+        grant_type="password", username=shopper.email, password="wrong"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "INVALID_GRANT"

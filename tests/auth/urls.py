@@ -11,6 +11,7 @@ from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 
 from wallet.api.access import resolve_access
+from wallet.oauth import jwks
 
 
 @csrf_exempt  # like DRF views: the session's CSRF check is resolve_access's job
@@ -35,6 +36,7 @@ api_patterns = ([path("probe", probe, name="probe")], "wallet-api")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("oauth/", include("wallet.oauth_urls")),
+    path(".well-known/jwks.json", jwks, name="jwks"),
     path("api/", include(api_patterns)),
     path("elsewhere", probe, name="elsewhere"),
 ]

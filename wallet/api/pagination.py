@@ -2,7 +2,9 @@
 
 Page-number pages carry ``meta.record_count``, ``meta.page_count`` and ``links.first/prev/next/
 last`` that keep the whole query string (no ``prev`` on the first page, no ``next`` on the last).
-Event stores are append-only and large: they page with ``page[after]=<id>``/``page[size]``.
+Event stores are append-only and large: they page with ``page[after]=<id>``/``page[size]``;
+``page[number]=1`` (which Commerce Layer's SDK always sends) is their first page, and any other
+page number a 400 that points to ``page[after]``.
 """
 
 from math import ceil
@@ -65,10 +67,25 @@ def _page_size(query_params: Any) -> int:
     )
 
 
+def _check_cursor_number(query_params: Any) -> None:
+    """On a cursor list, ``page[number]`` may only be 1: the first page."""
+    raw = query_params.get(NUMBER)
+    if raw is not None and raw.strip().lstrip("+") != "1":
+        raise bad_parameter(
+            "INVALID_PAGE",
+            NUMBER,
+            _(
+                "This list is paginated with a cursor: page[number] can only be 1 (the first "
+                "page); use page[after] with the id of the last record of a page for the next."
+            ),
+        )
+
+
 def validate_page_params(query_params: Any, *, cursor: bool) -> None:
     """Refuse bad page parameters before any query runs."""
     if cursor:
-        _check_keys(query_params, {AFTER, SIZE})
+        _check_keys(query_params, {AFTER, SIZE, NUMBER})
+        _check_cursor_number(query_params)
     else:
         _check_keys(query_params, {NUMBER, SIZE})
         _positive_int(query_params, NUMBER, 1, None)
@@ -104,7 +121,8 @@ def paginate_cursor(
     queryset: QuerySet, query_params: Any, url: str
 ) -> tuple[list[Model], dict[str, Any], dict[str, str]]:
     """One page after the ``page[after]`` cursor, oldest first, without counting the table."""
-    _check_keys(query_params, {AFTER, SIZE})
+    _check_keys(query_params, {AFTER, SIZE, NUMBER})
+    _check_cursor_number(query_params)
     size = _page_size(query_params)
     after = query_params.get(AFTER)
     if after is not None:
@@ -113,8 +131,8 @@ def paginate_cursor(
             raise bad_parameter("INVALID_PAGE", AFTER, _("page[after] is not a known cursor"))
         queryset = queryset.filter(Q(created_at__gt=anchor) | Q(created_at=anchor, pk__gt=after))
     rows = list(queryset.order_by("created_at", "pk")[: size + 1])
-    links = {"first": page_link(url, **{AFTER: None, SIZE: size})}
+    links = {"first": page_link(url, **{AFTER: None, NUMBER: None, SIZE: size})}
     if len(rows) > size:
         rows = rows[:size]
-        links["next"] = page_link(url, **{AFTER: rows[-1].pk, SIZE: size})
+        links["next"] = page_link(url, **{AFTER: rows[-1].pk, NUMBER: None, SIZE: size})
     return rows, {"page_size": size}, links

@@ -15,17 +15,24 @@ class Command(OneLineErrorCommand):
     """Create an integration or sales-channel credential in test or live mode.
 
     Prints the client id and the client secret; the secret is stored hashed and cannot be
-    shown again. ``--json`` prints one JSON object: ``client_id``, ``client_secret``, ``kind``,
+    shown again. A sales channel is public (its client id alone gets tokens) unless
+    ``--confidential`` is given; an integration is always confidential. ``--json`` prints one
+    JSON object: ``client_id``, ``client_secret``, ``kind``,
     ``mode``. Bad options exit non-zero with one line on stderr.
     """
 
     help = "Create an API credential (OAuth2 client) and print its client id and secret once."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        """``--name``, ``--kind``, ``--mode`` and ``--json``."""
+        """``--name``, ``--kind``, ``--mode``, ``--confidential`` and ``--json``."""
         parser.add_argument("--name", default="", help="A name for the credential.")
         parser.add_argument("--kind", default="", help="integration or sales_channel (required).")
         parser.add_argument("--mode", default="", help="test or live (required).")
+        parser.add_argument(
+            "--confidential",
+            action="store_true",
+            help="Sales channels: require the client secret (integrations always do).",
+        )
         parser.add_argument(
             "--json", action="store_true", help="Print one JSON object instead of text."
         )
@@ -40,7 +47,12 @@ class Command(OneLineErrorCommand):
         if mode not in Mode.values:
             raise CommandError(f"--mode must be one of {', '.join(Mode.values)}.")
         try:
-            credential, secret = create_credential(name=options["name"], kind=kind, mode=mode)
+            credential, secret = create_credential(
+                name=options["name"],
+                kind=kind,
+                mode=mode,
+                confidential=True if options["confidential"] else None,
+            )
         except ValidationError as exc:
             problems = "; ".join(
                 f"--{field}: {' '.join(str(m) for m in messages)}"
