@@ -1,7 +1,8 @@
 """The payment gateway interface every gateway implements."""
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -9,20 +10,52 @@ class GatewayUnavailable(Exception):
     """The gateway could not be reached or answered nonsense; nothing was charged."""
 
 
+class InstrumentRefused(Exception):
+    """The gateway refused to keep an instrument for a customer (a card check declined it).
+
+    ``code`` is the gateway's reason (Stripe's decline code), ``meta`` what a client may see.
+    """
+
+    def __init__(self, message: str, *, code: str = "", meta: Mapping[str, Any] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.meta = dict(meta or {})
+
+
 @dataclass(frozen=True)
 class GatewayResult:
     """The outcome of one gateway operation.
 
-    ``token`` is the gateway's opaque transaction reference, ``message`` a human-readable reason.
+    ``token`` is the gateway's opaque transaction reference, ``message`` a human-readable reason,
+    ``code`` the gateway's machine reason of a failure (Stripe's decline code) and ``meta`` what
+    a client may be shown about it (``{"decline_code": …}``).
     """
 
     succeeded: bool
     token: str = ""
     message: str = ""
+    code: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SavedInstrument:
+    """Where a gateway keeps an instrument saved for a customer: its two tokens."""
+
+    customer_token: str
+    payment_source_token: str
 
 
 class Gateway(ABC):
-    """A payment gateway: turns a browser SDK token into an instrument and moves money."""
+    """A payment gateway: turns a browser SDK token into an instrument and moves money.
+
+    ``keeps_customers`` says whether the gateway keeps customers and their saved instruments
+    itself (Stripe); the wallet then calls :meth:`save_for_customer`, :meth:`forget` and
+    passes the saved customer to :meth:`authorize_payment`.
+    """
+
+    keeps_customers: bool = False
 
     @abstractmethod
     def tokenize(self, payment_source_token: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -49,3 +82,43 @@ class Gateway(ABC):
     @abstractmethod
     def refund(self, capture_token: str, amount_cents: int) -> GatewayResult:
         """Refund a previous capture."""
+
+    # --- optional: gateways that keep customers and instruments (Stripe) override these ----
+
+    def authorize_payment(
+        self,
+        payment_source_token: str,
+        amount_cents: int,
+        currency_code: str,
+        *,
+        customer_token: str = "",
+        off_session: bool = False,
+        metadata: Mapping[str, str] | None = None,
+    ) -> GatewayResult:
+        """Authorize with what the wallet knows of the payment; by default :meth:`authorize`.
+
+        ``customer_token`` is the gateway's customer when the card came from the wallet,
+        ``off_session`` whether the customer is absent (a saved card charged through the API),
+        ``metadata`` the wallet's references (order and payment ids) for the gateway's records.
+        """
+        return self.authorize(payment_source_token, amount_cents, currency_code)
+
+    def save_for_customer(
+        self,
+        payment_source_token: str,
+        *,
+        customer_token: str = "",
+        customer_email: str = "",
+        customer_reference: str = "",
+    ) -> SavedInstrument:
+        """Keep the instrument for a customer, creating the gateway's customer when none is given.
+
+        By default the gateway keeps nothing and the tokens are returned unchanged. Raises
+        :class:`InstrumentRefused` when the gateway refuses the instrument and
+        :class:`GatewayUnavailable` when it cannot be reached.
+        """
+        return SavedInstrument(customer_token, payment_source_token)
+
+    def forget(self, payment_source_token: str, *, customer_token: str = "") -> None:
+        """Stop keeping a saved instrument for its customer (Stripe: detach); by default nothing."""
+        return None
