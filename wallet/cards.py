@@ -5,8 +5,8 @@ templates stay free of date arithmetic.
 """
 
 import calendar
+import dataclasses
 import datetime
-from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -72,7 +72,7 @@ def card_state(month: Any, year: Any, *, today: datetime.date, soon_days: int | 
     return VALID
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class CardDisplay:
     """Everything a template needs to draw one saved card."""
 
@@ -84,6 +84,7 @@ class CardDisplay:
     holder: str
     is_default: bool
     state: str
+    nickname: str = ""
 
     @property
     def label(self) -> str:
@@ -138,10 +139,11 @@ def describe_source(
     source: Any, *, today: datetime.date, soon_days: int | None = None
 ) -> CardDisplay:
     """Describe a saved :class:`~wallet.models.CustomerPaymentSource` for display."""
-    return describe_instrument(
+    card = describe_instrument(
         source.payment_instrument,
         today=today,
         source_id=source.pk,
         is_default=source.is_default,
         soon_days=soon_days,
     )
+    return dataclasses.replace(card, nickname=str(getattr(source, "nickname", "") or ""))

@@ -2,7 +2,11 @@
  *
  * - Forms marked data-submit-once disable their submit button after the first submission, so a
  *   double click sends one request (the server refuses a second payment anyway).
- * - An error summary marked data-autofocus takes the focus, so screen readers announce it.
+ * - An error summary (or the field at fault) marked data-autofocus takes the focus, so screen
+ *   readers announce it.
+ * - A live region marked data-live-status says what is happening: its data-busy-message
+ *   ("Processing payment…") when its form is sent, and its data-outcome (a decline, say)
+ *   once the page that answered is shown.
  */
 (function () {
   "use strict";
@@ -19,6 +23,10 @@
       button.setAttribute("aria-busy", "true");
     });
     form.setAttribute("data-submitted", "true");
+    var status = form.querySelector("[data-live-status]");
+    if (status && status.getAttribute("data-busy-message")) {
+      status.textContent = status.getAttribute("data-busy-message");
+    }
   }
 
   function unlock(form) {
@@ -62,5 +70,11 @@
     if (summary) {
       summary.focus();
     }
+    // Filled a moment after load: a live region's first content is not always announced.
+    document.querySelectorAll("[data-live-status][data-outcome]").forEach(function (status) {
+      window.setTimeout(function () {
+        status.textContent = status.getAttribute("data-outcome");
+      }, 250);
+    });
   });
 })();

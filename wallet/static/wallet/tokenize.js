@@ -139,114 +139,124 @@
 
   window.walletTokenize = tokenize;
 
-  var form = document.querySelector("[data-checkout-form]");
-  if (!form) return;
+  /* Bind one form holding the gateway's card fields: the checkout (where the fields belong to
+   * the "Pay with a new card" option) or the wallet's "Add card" and "Update card" forms. */
+  function bind(form) {
+    var newRadio = form.querySelector("[data-new-card-radio]");
+    var panel = form.querySelector("[data-card-panel]");
+    var numberInput = form.querySelector("[data-card-number]");
+    var expiryInput = form.querySelector("[data-card-expiry]");
+    var cvcInput = form.querySelector("[data-card-cvc]");
+    var holderInput = form.querySelector("[data-card-holder]");
+    var tokenOutput = form.querySelector("[data-token-output]");
+    var holderOutput = form.querySelector("[data-holder-output]");
+    var expiryOutput = form.querySelector("[data-expiry-output]");
+    var brands = form.querySelector("[data-accepted-brands]");
+    var announcer = form.querySelector("[data-brand-announcer]");
+    if (!panel || !numberInput) return;
 
-  var newRadio = form.querySelector("#pm-new");
-  var panel = document.getElementById("new-card-panel");
-  var numberInput = form.querySelector("[data-card-number]");
-  var expiryInput = form.querySelector("[data-card-expiry]");
-  var cvcInput = form.querySelector("[data-card-cvc]");
-  var holderInput = form.querySelector("[data-card-holder]");
-  var tokenOutput = form.querySelector("[data-token-output]");
-  var holderOutput = form.querySelector("[data-holder-output]");
-  var brands = form.querySelector("[data-accepted-brands]");
-  var announcer = form.querySelector("[data-brand-announcer]");
-  if (!newRadio || !panel || !numberInput) return;
+    var inputs = { number: numberInput, expiry: expiryInput, cvc: cvcInput, holder: holderInput };
+    Object.keys(MESSAGES).forEach(function (key) {
+      var translated = panel.dataset["msg" + key.charAt(0).toUpperCase() + key.slice(1)];
+      if (translated) MESSAGES[key] = translated;
+    });
 
-  var inputs = { number: numberInput, expiry: expiryInput, cvc: cvcInput, holder: holderInput };
-  Object.keys(MESSAGES).forEach(function (key) {
-    var translated = panel.dataset["msg" + key.charAt(0).toUpperCase() + key.slice(1)];
-    if (translated) MESSAGES[key] = translated;
-  });
+    // Entering a new card works only with this script: enable what needs it now.
+    form.querySelectorAll("[data-needs-js]").forEach(function (element) {
+      element.disabled = false;
+      element.removeAttribute("data-needs-js");
+    });
 
-  // Paying with a new card works only with this script: enable the option now.
-  newRadio.disabled = false;
-  newRadio.removeAttribute("data-needs-js");
+    function syncPanel() {
+      if (newRadio) panel.hidden = !newRadio.checked;
+    }
 
-  function syncPanel() {
-    panel.hidden = !newRadio.checked;
+    function showError(key, message) {
+      var input = inputs[key];
+      var error = form.querySelector('[data-error-for="' + input.id + '"]');
+      if (message) {
+        input.setAttribute("aria-invalid", "true");
+        error.textContent = message;
+        error.hidden = false;
+      } else {
+        if (!input.hasAttribute("data-server-invalid")) input.removeAttribute("aria-invalid");
+        error.textContent = "";
+        error.hidden = true;
+      }
+    }
+
+    var lastBrand = "";
+    numberInput.addEventListener("input", function () {
+      var digits = digitsOf(numberInput.value).slice(0, 19);
+      var brand = detectBrand(digits);
+      numberInput.value = formatNumber(digits, brand);
+      cvcInput.maxLength = brand === "amex" ? 4 : 3;
+      if (brands) {
+        if (digits.length >= 2 && brand !== "other") {
+          brands.setAttribute("data-detected", brand);
+        } else {
+          brands.removeAttribute("data-detected");
+        }
+      }
+      var shown = digits.length >= 2 ? brand : "";
+      if (shown !== lastBrand && announcer) {
+        lastBrand = shown;
+        announcer.textContent = shown && shown !== "other" ? BRAND_NAMES[shown] : "";
+      }
+      if (numberInput.getAttribute("aria-invalid")) showError("number", "");
+    });
+
+    expiryInput.addEventListener("input", function (event) {
+      var digits = digitsOf(expiryInput.value).slice(0, 4);
+      var deleting = event.inputType && event.inputType.indexOf("delete") === 0;
+      if (digits.length >= 3 || (digits.length === 2 && !deleting)) {
+        expiryInput.value = digits.slice(0, 2) + "/" + digits.slice(2);
+      } else {
+        expiryInput.value = digits;
+      }
+      if (expiryInput.getAttribute("aria-invalid")) showError("expiry", "");
+    });
+
+    [cvcInput, holderInput].forEach(function (input) {
+      input.addEventListener("input", function () {
+        var key = input === cvcInput ? "cvc" : "holder";
+        if (input.getAttribute("aria-invalid")) showError(key, "");
+      });
+    });
+
+    form.addEventListener("change", function (event) {
+      if (event.target.name === "payment_method") syncPanel();
+    });
+
+    form.addEventListener("submit", function (event) {
+      tokenOutput.value = "";
+      holderOutput.value = "";
+      if (expiryOutput) expiryOutput.value = "";
+      if (newRadio && !newRadio.checked) return;
+      var result = tokenize({
+        number: numberInput.value,
+        expiry: expiryInput.value,
+        cvc: cvcInput.value,
+        holder: holderInput.value
+      });
+      var firstInvalid = null;
+      ["number", "expiry", "cvc", "holder"].forEach(function (key) {
+        var message = result.ok ? "" : result.errors[key] || "";
+        showError(key, message);
+        if (message && !firstInvalid) firstInvalid = inputs[key];
+      });
+      if (!result.ok) {
+        event.preventDefault();
+        firstInvalid.focus();
+        return;
+      }
+      tokenOutput.value = result.token;
+      holderOutput.value = result.display.holder;
+      if (expiryOutput) expiryOutput.value = expiryInput.value.trim();
+    });
+
+    syncPanel();
   }
 
-  function showError(key, message) {
-    var input = inputs[key];
-    var error = form.querySelector('[data-error-for="' + input.id + '"]');
-    if (message) {
-      input.setAttribute("aria-invalid", "true");
-      error.textContent = message;
-      error.hidden = false;
-    } else {
-      input.removeAttribute("aria-invalid");
-      error.textContent = "";
-      error.hidden = true;
-    }
-  }
-
-  var lastBrand = "";
-  numberInput.addEventListener("input", function () {
-    var digits = digitsOf(numberInput.value).slice(0, 19);
-    var brand = detectBrand(digits);
-    numberInput.value = formatNumber(digits, brand);
-    cvcInput.maxLength = brand === "amex" ? 4 : 3;
-    if (digits.length >= 2 && brand !== "other") {
-      brands.setAttribute("data-detected", brand);
-    } else {
-      brands.removeAttribute("data-detected");
-    }
-    var shown = digits.length >= 2 ? brand : "";
-    if (shown !== lastBrand) {
-      lastBrand = shown;
-      announcer.textContent = shown && shown !== "other" ? BRAND_NAMES[shown] : "";
-    }
-    if (numberInput.getAttribute("aria-invalid")) showError("number", "");
-  });
-
-  expiryInput.addEventListener("input", function (event) {
-    var digits = digitsOf(expiryInput.value).slice(0, 4);
-    var deleting = event.inputType && event.inputType.indexOf("delete") === 0;
-    if (digits.length >= 3 || (digits.length === 2 && !deleting)) {
-      expiryInput.value = digits.slice(0, 2) + "/" + digits.slice(2);
-    } else {
-      expiryInput.value = digits;
-    }
-    if (expiryInput.getAttribute("aria-invalid")) showError("expiry", "");
-  });
-
-  [cvcInput, holderInput].forEach(function (input) {
-    input.addEventListener("input", function () {
-      var key = input === cvcInput ? "cvc" : "holder";
-      if (input.getAttribute("aria-invalid")) showError(key, "");
-    });
-  });
-
-  form.addEventListener("change", function (event) {
-    if (event.target.name === "payment_method") syncPanel();
-  });
-
-  form.addEventListener("submit", function (event) {
-    tokenOutput.value = "";
-    holderOutput.value = "";
-    if (!newRadio.checked) return;
-    var result = tokenize({
-      number: numberInput.value,
-      expiry: expiryInput.value,
-      cvc: cvcInput.value,
-      holder: holderInput.value
-    });
-    var firstInvalid = null;
-    ["number", "expiry", "cvc", "holder"].forEach(function (key) {
-      var message = result.ok ? "" : result.errors[key] || "";
-      showError(key, message);
-      if (message && !firstInvalid) firstInvalid = inputs[key];
-    });
-    if (!result.ok) {
-      event.preventDefault();
-      firstInvalid.focus();
-      return;
-    }
-    tokenOutput.value = result.token;
-    holderOutput.value = result.display.holder;
-  });
-
-  syncPanel();
+  document.querySelectorAll("[data-card-form]").forEach(bind);
 })();
