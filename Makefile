@@ -6,7 +6,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
-.PHONY: run test install lint format bench migrate demo
+.PHONY: run run-stripe test install lint format bench migrate demo fuzz messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-migrate: install
+# Compiled translations (fr, de, it, es) of the app and of the demo project, with Babel's
+# compiler: no GNU gettext needed. `makemessages` (which does need it) updates the .po files.
+messages: install
+	$(BIN)/pybabel compile --statistics -d wallet/locale -D django
+	$(BIN)/pybabel compile --statistics -d config/locale -D django
+
+migrate: install messages
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
@@ -28,17 +34,44 @@ demo: migrate
 run: demo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# axe-core for the browser tests' accessibility checks; without npm those tests skip and say why.
-node_modules/axe-core/axe.min.js: package.json package-lock.json
-	@if ! command -v npm >/dev/null 2>&1; then \
-	  echo "npm not found: the browser tests will be skipped (axe-core is missing)."; \
-	elif npm ci --no-audit --no-fund; then touch $@; \
-	else echo "npm ci failed: the browser tests will be skipped (axe-core is missing)."; fi
+# The demo with a Stripe gateway on localstripe (a fake, stateful Stripe on STRIPE_PORT): no
+# keys needed. localstripe delivers its webhooks to the gateway's endpoint; Ctrl-C stops both.
+STRIPE_PORT ?= 8420
+STRIPE_API := http://127.0.0.1:$(STRIPE_PORT)
+run-stripe: demo
+	@$(BIN)/localstripe --port $(STRIPE_PORT) --from-scratch >/dev/null 2>&1 & ls=$$!; \
+	trap 'kill $$ls 2>/dev/null' EXIT INT TERM; \
+	for i in $$(seq 50); do \
+	  curl -sf -u sk_test_localstripe: $(STRIPE_API)/v1/customers >/dev/null && break; sleep 0.2; \
+	done; \
+	id=$$($(BIN)/python manage.py wallet_gateway --name Stripe --kind stripe --mode test \
+	  --secret-key sk_test_localstripe --publishable-key pk_test_localstripe \
+	  --webhook-secret whsec_localstripe --api-base $(STRIPE_API)) || exit 1; \
+	curl -sf $(STRIPE_API)/_config/webhooks/wallet -d secret=whsec_localstripe \
+	  -d url=http://127.0.0.1:$(PORT)/wallet/webhooks/stripe/$$id/ >/dev/null; \
+	echo "Stripe gateway $$id on localstripe at $(STRIPE_API)"; \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install node_modules/axe-core/axe.min.js
+# Node test tooling, reinstalled when package.json or package-lock.json change: axe-core for the
+# browser tests' accessibility checks, Commerce Layer's SDKs for tests/sdk. Without npm those
+# tests skip and say why.
+node_modules/.installed: package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "npm not found: the browser and Commerce Layer SDK tests will be skipped."; \
+	elif npm ci --no-audit --no-fund; then touch $@; \
+	else echo "npm ci failed: the browser and Commerce Layer SDK tests will be skipped."; fi
+
+test: install messages node_modules/.installed
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
 	bash tests/run_suite.sh
+
+# A deeper fuzz run of the API than `make test`'s: every schemathesis phase (boundary values of
+# each parameter included) and more random examples per operation; it fails on any 5xx.
+fuzz: install
+	FUZZ_COVERAGE=1 FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),50) \
+	  DATABASE_URL="sqlite:///$(CURDIR)/.test-db.sqlite3" \
+	  $(BIN)/python -m pytest tests/api/test_fuzz.py -q -p no:cacheprovider
 
 lint: install
 	$(BIN)/python -m ruff check .

@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from wallet.jwt_tokens import ensure_private_key_file
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEVELOPMENT_SECRET_KEY = "django-insecure-wallet-demo-development-key-change-me"
 
@@ -19,6 +21,8 @@ env = environ.Env(
     DATABASE_URL=(str, f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
     CACHE_URL=(str, "locmemcache://wallet"),
     WALLET_MODE=(str, "test"),
+    WALLET_JWT_PRIVATE_KEY=(str, ""),
+    WALLET_ORGANIZATION_SLUG=(str, "wallet-demo"),
     LOG_LEVEL=(str, "INFO"),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -43,6 +47,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "oauth2_provider",
     "wallet",
+    # The demo project itself: its ``wallet_demo`` command is not part of the reusable app.
+    "config",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wallet.ratelimit.RateLimitMiddleware",
+    # Last, so it sees the exceptions of every view: a database outage answers a 503.
+    "wallet.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -78,7 +86,25 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = 60 if not DEBUG else 0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers queue for SQLite's write lock instead of failing with "database is
+    # locked": every transaction takes the lock when it begins (a deferred one cannot wait when
+    # it upgrades), waits up to 20 s for it, and WAL lets readers run beside the writer.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 CACHES = {"default": env.cache("CACHE_URL")}
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+    # A Redis that accepts connections but never answers costs each call at most this long
+    # (redis-py waits forever by default); the rate limiter then counts in process memory.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "SOCKET_CONNECT_TIMEOUT": env.float("CACHE_TIMEOUT", default=0.25),
+            "SOCKET_TIMEOUT": env.float("CACHE_TIMEOUT", default=0.25),
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -96,7 +122,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "wallet:saved-cards"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The languages whose translations ship (wallet/locale and config/locale); a browser asking
+# for another gets English, and the page's lang attribute says so.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("it", "Italiano"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -112,8 +148,19 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# The RSA key signing access tokens (JWTs): WALLET_JWT_PRIVATE_KEY (a PEM or a PEM file's path),
+# else the demo's own key file, created on first start and kept across restarts (gitignored).
+JWT_PRIVATE_KEY = env("WALLET_JWT_PRIVATE_KEY")
+if not JWT_PRIVATE_KEY:
+    try:
+        JWT_PRIVATE_KEY = str(ensure_private_key_file(BASE_DIR / "var" / "jwt-private-key.pem"))
+    except OSError:  # a read-only checkout: the wallet then signs with a per-process key
+        JWT_PRIVATE_KEY = ""
+
 WALLET = {
     "MODE": env("WALLET_MODE"),
+    "JWT_PRIVATE_KEY": JWT_PRIVATE_KEY or None,
+    "ORGANIZATION_SLUG": env("WALLET_ORGANIZATION_SLUG"),
 }
 
 # OAuth2 (django-oauth-toolkit): tokens for integrations, sales channels and customers.

@@ -244,8 +244,10 @@ def test_source_list_shows_brand_and_expiry_and_flags_expired_cards(client, admi
     factories.CustomerPaymentSourceFactory(brand="discover", last4="1117", month=1, year=2024)
     factories.CustomerPaymentSourceFactory(brand="visa", last4="4242", month=12, year=2030)
     html = client.get(changelist_url(CustomerPaymentSource)).content.decode()
-    assert "Discover 01/2024 (expired)" in html
-    assert "Visa 12/2030<" in html
+    assert "Discover •••• 1117" in html
+    assert "01/2024 (expired)" in html
+    assert "Visa •••• 4242" in html
+    assert "12/2030<" in html
 
 
 def test_payment_change_page_lists_its_transactions_with_masked_tokens(client, admin_user, wallet):
@@ -253,7 +255,7 @@ def test_payment_change_page_lists_its_transactions_with_masked_tokens(client, a
     table = html[html.index('class="wallet-transactions"') :]
     table = table[: table.index("</table>")]
     assert "Authorization" in table
-    assert "EUR 49.90" in table
+    assert "€49.90" in table
     assert mask_token(wallet["transaction"].token) in table
 
 
@@ -433,7 +435,8 @@ def test_add_customer_with_a_password_creates_their_login(client, admin_user):
     assert "long-enough-1" not in json.dumps(entry.changes)
 
 
-def test_changing_a_customer_password_updates_their_login(client, admin_user, customer):
+def test_changing_a_customer_password_updates_their_login(client, admin_user):
+    customer = services.create_customer(mode="test", email="pw@example.com", password="first-pw-1")
     response = client.get(change_url(customer))
     data = form_data(response, password="brand-new-pass-1")
     assert client.post(change_url(customer), data).status_code == 302
@@ -622,6 +625,34 @@ def test_set_as_default_action_handles_several_customers(client, admin_user):
         {"action": "set_as_default", "_selected_action": [a2.pk, b2.pk]},
     )
     assert set(CustomerPaymentSource.objects.filter(is_default=True)) == {a2, b2}
+
+
+def test_set_as_default_action_on_an_expired_card_is_an_error_message_not_a_500(client, admin_user):
+    customer, (first,) = _customer_with_sources(1)
+    expired = factories.CustomerPaymentSourceFactory(
+        customer=customer, brand="discover", last4="1117", month=1, year=2021
+    )
+    response = client.post(
+        changelist_url(CustomerPaymentSource),
+        {"action": "set_as_default", "_selected_action": [expired.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    errors = [m for m in response.context["messages"] if m.level_tag == "error"]
+    assert ["expired card" in str(m) for m in errors] == [True]
+    assert CustomerPaymentSource.objects.get(customer=customer, is_default=True) == first
+    assert not AuditEntry.objects.filter(resource_id=expired.pk, event="default_set").exists()
+
+
+def test_a_sources_customer_is_read_only_on_the_change_page(client, admin_user, wallet):
+    source = wallet["source"]
+    other = factories.CustomerFactory()
+    response = client.get(change_url(source))
+    assert "customer" not in response.context["adminform"].form.fields
+    data = form_data(response, customer=other.pk)
+    assert client.post(change_url(source), data).status_code == 302
+    source.refresh_from_db()
+    assert source.customer == wallet["customer"]
 
 
 def test_deleting_the_default_source_moves_the_default(client, admin_user):

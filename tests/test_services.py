@@ -127,14 +127,15 @@ def test_changing_the_password_of_a_linked_customer_keeps_the_link():
     assert not _entries(customer, AuditEntry.Event.UPDATE).exists()
 
 
-def test_customer_for_user_links_an_existing_customer_and_audits_it():
+def test_ensure_customer_for_user_never_links_an_existing_customer_by_email():
+    # Linking by (verified) email is the shop's opt-in: tests/test_customer_linking.py.
     user = factories.UserFactory()
     existing = services.create_customer(mode="test", email=user.email)
-    customer = services.customer_for_user(user, "test")
-    assert customer.pk == existing.pk
+    with pytest.raises(ValidationError):  # the email is another customer's
+        services.ensure_customer_for_user(user, "test")
     existing.refresh_from_db()
-    assert existing.user_id == user.pk
-    assert _entries(existing, AuditEntry.Event.UPDATE).get().changes == {"user": [None, user.pk]}
+    assert existing.user_id is None
+    assert not _entries(existing, AuditEntry.Event.UPDATE).exists()
 
 
 # --- generic records ------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -29,6 +30,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from wallet import services
+from wallet.cards import describe_source
+from wallet.money import format_money
 from wallet.models import (
     AuditEntry,
     Customer,
@@ -36,6 +39,7 @@ from wallet.models import (
     ExternalPayment,
     Order,
     PaymentGateway,
+    PaymentMethod,
     Transaction,
 )
 
@@ -260,7 +264,17 @@ class WalletModelAdmin(admin.ModelAdmin):
             kwargs["form_class"] = MaskedJSONFormField
         elif isinstance(db_field, models.URLField):
             kwargs.setdefault("assume_scheme", "https")
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.DateTimeField) and field is not None:
+            # The admin's split widget labels only its first input: name both for screen readers.
+            widgets = getattr(field.widget, "widgets", ())
+            for widget, part in zip(widgets, (_("date"), _("time")), strict=False):
+                widget.attrs["aria-label"] = f"{db_field.verbose_name}: {part}"
+        return field
+
+    class Media:
+        # Names for the autocomplete widgets' comboboxes (axe); admin.css comes with base_site.
+        js = ("wallet/admin.js",)
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
@@ -534,8 +548,16 @@ class CustomerAdmin(WalletModelAdmin):
     search_fields = ("email", "reference", "=id")
     raw_id_fields = ("user",)
     add_fields = ("mode", "email", "user", "password", *REFERENCE_FIELDS)
-    change_fields = ("email", "user", "password", "status", *REFERENCE_FIELDS)
-    change_readonly = ("status",)
+    change_fields = (
+        "email",
+        "user",
+        "user_created_by_wallet",
+        "password",
+        "status",
+        *REFERENCE_FIELDS,
+    )
+    # The wallet sets a password or email only on a login it created for this customer.
+    change_readonly = ("status", "user_created_by_wallet")
 
     def get_autocomplete_fields(self, request: HttpRequest) -> tuple[str, ...]:
         """Autocomplete the user when the shop's user admin supports search."""
@@ -580,17 +602,41 @@ class PaymentGatewayAdminForm(WalletAdminForm):
         help_text=_("Write-only. Leave empty to keep the current secret."),
     )
 
+    # Stripe's secret key and webhook signing secret: write-only too.
+    secret_key = WriteOnlyField(
+        label=_("Secret key"),
+        max_length=255,
+        help_text=_("Stripe: sk_test_… or sk_live_…, of the gateway's mode. Write-only."),
+    )
+    webhook_secret = WriteOnlyField(
+        label=_("Webhook signing secret"),
+        max_length=255,
+        help_text=_("Stripe: whsec_…. Write-only. Leave empty to keep the current secret."),
+    )
+
+    def _write_only(self, name: str) -> str:
+        """An empty value keeps the stored secret."""
+        secret = self.cleaned_data.get(name) or ""
+        if not secret and self.instance.pk:
+            return getattr(self.instance, name)
+        return secret
+
     def clean_shared_secret(self) -> str:
         """An empty value keeps the stored secret."""
-        secret = self.cleaned_data.get("shared_secret") or ""
-        if not secret and self.instance.pk:
-            return self.instance.shared_secret
-        return secret
+        return self._write_only("shared_secret")
+
+    def clean_secret_key(self) -> str:
+        """An empty value keeps the stored key."""
+        return self._write_only("secret_key")
+
+    def clean_webhook_secret(self) -> str:
+        """An empty value keeps the stored secret."""
+        return self._write_only("webhook_secret")
 
 
 @admin.register(PaymentGateway)
 class PaymentGatewayAdmin(WalletModelAdmin):
-    """Payment gateways: the built-in test gateway and the shop's external ones."""
+    """Payment gateways: the built-in test gateway, the shop's external ones and Stripe."""
 
     form = PaymentGatewayAdminForm
     list_display = ("name", "kind", "mode", "has_shared_secret", "disabled_at", "created_at")
@@ -605,17 +651,81 @@ class PaymentGatewayAdmin(WalletModelAdmin):
         "refund_url",
         "token_url",
         "shared_secret",
+        "secret_key",
+        "publishable_key",
+        "webhook_secret",
+        "api_base",
         "disabled_at",
     )
     add_fields = ("mode", *gateway_fields, *REFERENCE_FIELDS)
     change_fields = (*gateway_fields, *REFERENCE_FIELDS)
-    view_only_swaps = {"shared_secret": "has_shared_secret", "metadata": "metadata_display"}
-    readonly_fields = (*WalletModelAdmin.readonly_fields, "has_shared_secret")
+    view_only_swaps = {
+        "shared_secret": "has_shared_secret",
+        "secret_key": "has_secret_key",
+        "webhook_secret": "has_webhook_secret",
+        "metadata": "metadata_display",
+    }
+    readonly_fields = (
+        *WalletModelAdmin.readonly_fields,
+        "has_shared_secret",
+        "has_secret_key",
+        "has_webhook_secret",
+    )
 
     @admin.display(description=_("shared secret set"), boolean=True)
     def has_shared_secret(self, obj: PaymentGateway) -> bool:
         """Whether a secret is stored (the secret itself is never shown)."""
         return bool(obj.shared_secret)
+
+    @admin.display(description=_("secret key set"), boolean=True)
+    def has_secret_key(self, obj: PaymentGateway) -> bool:
+        """Whether a Stripe secret key is stored (never shown)."""
+        return bool(obj.secret_key)
+
+    @admin.display(description=_("webhook secret set"), boolean=True)
+    def has_webhook_secret(self, obj: PaymentGateway) -> bool:
+        """Whether a Stripe webhook signing secret is stored (never shown)."""
+        return bool(obj.webhook_secret)
+
+
+# --- payment methods -----------------------------------------------------------------------
+
+
+@admin.register(PaymentMethod)
+class PaymentMethodAdmin(WalletModelAdmin):
+    """Ways to pay offered to shoppers: an order's gateway follows its payment method."""
+
+    list_display = ("name", "payment_gateway", "currency_code", "auto_capture", "disabled_at")
+    list_filter = ("mode", "payment_gateway", "auto_capture", "disabled_at", "created_at")
+    list_select_related = ("payment_gateway",)
+    search_fields = ("name", "reference", "=id")
+    method_fields = (
+        "name",
+        "payment_source_type",
+        "payment_gateway",
+        "currency_code",
+        "moto",
+        "require_capture",
+        "auto_place",
+        "auto_capture",
+        "price_amount_cents",
+        "disabled_at",
+    )
+    add_fields = ("mode", *method_fields, *REFERENCE_FIELDS)
+    change_fields = (*method_fields, *REFERENCE_FIELDS)
+
+    def create_object(self, request: HttpRequest, data: dict[str, Any]) -> PaymentMethod:
+        """Create through :func:`services.create_payment_method`."""
+        values = {name: data[name] for name in self.method_fields if name in data}
+        return services.create_payment_method(
+            mode=data["mode"], values={**values, **_references(data)}, actor=self.actor(request)
+        )
+
+    def update_object(
+        self, request: HttpRequest, obj: PaymentMethod, changes: dict[str, Any]
+    ) -> PaymentMethod:
+        """Update through :func:`services.update_payment_method`."""
+        return services.update_payment_method(obj, changes, actor=self.actor(request))
 
 
 # --- orders --------------------------------------------------------------------------------
@@ -650,6 +760,64 @@ class OrderAdmin(WalletModelAdmin):
     add_fields = ("mode", *order_fields, *REFERENCE_FIELDS)
     change_fields = (*order_fields, "status", "payment_status", "placed_at", *REFERENCE_FIELDS)
     change_readonly = ("status", "payment_status", "placed_at")
+    actions = ("capture", "cancel", "refund")
+
+    @admin.action(permissions=["change"], description=_("Capture the payment of selected orders"))
+    def capture(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Capture each selected order's authorization, after a confirmation page."""
+        return self._payment_action(request, queryset, "capture", services.capture_order)
+
+    @admin.action(permissions=["change"], description=_("Cancel selected orders (void)"))
+    def cancel(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Cancel each selected order, voiding its authorization, after a confirmation page."""
+        return self._payment_action(request, queryset, "cancel", services.cancel_order)
+
+    @admin.action(permissions=["change"], description=_("Refund selected orders in full"))
+    def refund(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Refund each selected paid order in full, after a confirmation page."""
+        return self._payment_action(request, queryset, "refund", services.refund_order)
+
+    def _payment_action(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        action: str,
+        service: Callable[..., Any],
+    ) -> HttpResponse | None:
+        """Ask first (money moves at the gateway), then run ``service`` on each order.
+
+        Each order is its own transaction: one refusal does not undo the others' gateway calls.
+        """
+        orders = list(queryset.select_related("customer", "payment_gateway"))
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/wallet/order/confirm_payment_action.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Are you sure?"),
+                    "opts": self.model._meta,
+                    "orders": orders,
+                    "action": action,
+                    "action_label": self.get_actions(request)[action][2],
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        done = 0
+        for order in orders:
+            try:
+                call_service(service, order, actor=self.actor(request))
+            except ServiceRefusal as refusal:
+                self.message_user(request, f"#{order.number}: {refusal.message}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d order done.", "%(count)d orders done.", done) % {"count": done},
+                messages.SUCCESS,
+            )
+        return None
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
@@ -770,7 +938,7 @@ class ExternalPaymentAdmin(WalletModelAdmin):
                     item.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
                     item.get_kind_display(),
                     _("succeeded") if item.succeeded else _("failed"),
-                    f"{item.currency_code} {item.amount_cents / 100:.2f}",
+                    format_money(item.amount_cents, item.currency_code),
                     mask_token(item.token) or "-",
                     item.message or "-",
                 )
@@ -825,12 +993,12 @@ class CustomerPaymentSourceAdmin(WalletModelAdmin):
     """Customers' saved cards; the default moves through the services."""
 
     list_display = (
-        "__str__",
-        "customer",
         "card",
+        "is_default",
+        "expiry",
+        "customer",
         "masked_payment_source_token",
         "masked_customer_token",
-        "is_default",
         "mode",
         "created_at",
     )
@@ -842,10 +1010,14 @@ class CustomerPaymentSourceAdmin(WalletModelAdmin):
         "updated_at",
     )
     list_select_related = ("customer", "payment_source")
+    # Staff find a card by what the customer tells them: its last four digits, its brand
+    # ("visa", "amex"), or the customer's email.
     search_fields = (
         "=id",
         "customer__email",
         "reference",
+        "=payment_instrument__card_last_digits",
+        "=payment_instrument__card_type",
         "payment_source_token__iendswith",
         "customer_token__iendswith",
     )
@@ -870,7 +1042,9 @@ class CustomerPaymentSourceAdmin(WalletModelAdmin):
         "last_used_at",
         *REFERENCE_FIELDS,
     )
+    # A saved card's customer never changes: it is saved again for the other customer instead.
     change_readonly = (
+        "customer",
         "name_display",
         "instrument_display",
         "masked_customer_token",
@@ -895,21 +1069,21 @@ class CustomerPaymentSourceAdmin(WalletModelAdmin):
         """The gateway's customer token, masked to its last 4 characters."""
         return mask_token(obj.customer_token) or "-"
 
-    @admin.display(description=_("card"))
+    @admin.display(description=_("card"), ordering="created_at")
     def card(self, obj: CustomerPaymentSource) -> str:
-        """Brand and expiry, flagged when expired: ``Discover 01/2024 (expired)``."""
-        instrument = obj.payment_instrument or {}
-        brand = str(instrument.get("card_type") or "").replace("_", " ").title()
-        month, year = instrument.get("card_expiry_month"), instrument.get("card_expiry_year")
-        if not (month and year):
-            return brand or "-"
-        label = f"{brand} {month}/{year}".strip()
-        today = timezone.now().date()
-        try:
-            expired = (int(year), int(month)) < (today.year, today.month)
-        except ValueError:
-            expired = False
-        return f"{label} ({_('expired')})" if expired else label
+        """As the shopper sees it: ``Visa •••• 4242`` (and its nickname)."""
+        card = describe_source(obj, today=timezone.localdate())
+        return f"{card.label} · {card.nickname}" if card.nickname else card.label
+
+    @admin.display(description=_("expires"))
+    def expiry(self, obj: CustomerPaymentSource) -> str:
+        """``12/2030``, flagged as the storefront flags it: expired, or expiring soon."""
+        card = describe_source(obj, today=timezone.localdate())
+        if card.is_expired:
+            return f"{card.expiry} ({_('expired')})"
+        if card.is_expiring_soon:
+            return f"{card.expiry} ({_('expires soon')})"
+        return card.expiry or "-"
 
     @admin.display(description=_("name"))
     def name_display(self, obj: CustomerPaymentSource) -> str:
@@ -937,9 +1111,15 @@ class CustomerPaymentSourceAdmin(WalletModelAdmin):
                 messages.ERROR,
             )
             return
-        with transaction.atomic():
-            for source in sources:
-                services.set_default_payment_source(source, actor=self.actor(request))
+        try:
+            with transaction.atomic():
+                for source in sources:
+                    call_service(
+                        services.set_default_payment_source, source, actor=self.actor(request)
+                    )
+        except ServiceRefusal as refusal:  # e.g. an expired card: nothing was changed
+            self.message_user(request, refusal.message, messages.ERROR)
+            return
         self.message_user(
             request,
             ngettext(
@@ -1015,7 +1195,7 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("amount"), ordering="amount_cents")
     def amount(self, obj: Transaction) -> str:
         """``EUR 12.50``."""
-        return f"{obj.currency_code} {obj.amount_cents / 100:.2f}"
+        return format_money(obj.amount_cents, obj.currency_code)
 
 
 @admin.register(AuditEntry)

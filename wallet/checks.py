@@ -21,6 +21,22 @@ def check_wallet_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     return errors
 
 
+@register()
+def check_jwt_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Refuse a token signing key that cannot be read or is not RSA, and an unknown algorithm."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from wallet import jwt_tokens
+
+    try:
+        jwt_tokens.algorithm()
+        if wallet_settings.JWT_PRIVATE_KEY:
+            jwt_tokens.signing_key()
+    except ImproperlyConfigured as error:
+        return [Error(str(error), id="wallet.E004")]
+    return []
+
+
 @register(Tags.database)
 def check_no_live_test_gateway(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Name every live gateway of kind ``test``: it would authorize any token.

@@ -9,10 +9,13 @@ import string
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wallet.crypto import EncryptedTextField
+from wallet.money import format_money, validate_currency_code
 from wallet.validators import validate_json_object, validate_no_card_number
 
 BASE62 = string.digits + string.ascii_letters
@@ -81,6 +84,9 @@ class Customer(WalletModel):
         blank=True,
         related_name="wallet_customers",
     )
+    # Whether the wallet created ``user`` for this customer (a password given on create or
+    # later): only then may the wallet change that user's password or email.
+    user_created_by_wallet = models.BooleanField(default=False, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROSPECT)
 
     class Meta:
@@ -99,12 +105,21 @@ class Customer(WalletModel):
         return self.email
 
 
+# The key prefixes a Stripe gateway of each mode accepts (restricted keys, ``rk_``, included).
+STRIPE_KEY_PREFIXES: dict[str, dict[str, tuple[str, ...]]] = {
+    "test": {"secret_key": ("sk_test_", "rk_test_"), "publishable_key": ("pk_test_",)},
+    "live": {"secret_key": ("sk_live_", "rk_live_"), "publishable_key": ("pk_live_",)},
+}
+STRIPE_WEBHOOK_SECRET_PREFIX = "whsec_"
+
+
 class PaymentGateway(WalletModel):
-    """A payment gateway: the built-in ``test`` one, or the shop's ``external`` service."""
+    """A payment gateway: the built-in ``test`` one, the shop's ``external`` service, or Stripe."""
 
     class Kind(models.TextChoices):
         TEST = "test", _("Test gateway")
         EXTERNAL = "external", _("External gateway")
+        STRIPE = "stripe", _("Stripe")
 
     name = models.CharField(_("name"), max_length=255)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEST)
@@ -113,7 +128,15 @@ class PaymentGateway(WalletModel):
     void_url = models.URLField(blank=True, default="")
     refund_url = models.URLField(blank=True, default="")
     token_url = models.URLField(blank=True, default="")
-    shared_secret = models.CharField(max_length=255, blank=True, default="")
+    # Encrypted at rest (wallet.crypto); never rendered by the admin or the API.
+    shared_secret = EncryptedTextField(blank=True, default="")
+    # Stripe (kind ``stripe``): the keys of the mode (``sk_test_``/``pk_test_`` in test mode,
+    # ``sk_live_``/``pk_live_`` in live mode); secret key and webhook signing secret encrypted
+    # at rest and never rendered; ``api_base`` points a test gateway at a local Stripe.
+    secret_key = EncryptedTextField(_("secret key"), blank=True, default="")
+    publishable_key = models.CharField(_("publishable key"), max_length=255, blank=True, default="")
+    webhook_secret = EncryptedTextField(_("webhook signing secret"), blank=True, default="")
+    api_base = models.URLField(_("API base"), blank=True, default="")
     disabled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -126,10 +149,133 @@ class PaymentGateway(WalletModel):
                 name="wallet_gateway_test_kind_test_mode",
                 violation_error_message=_("The test gateway exists only in test mode."),
             ),
+            # A Stripe gateway's publishable key belongs to its mode (the secret key, encrypted,
+            # is checked by ``clean``).
+            models.CheckConstraint(
+                condition=~Q(kind="stripe")
+                | Q(mode="test", publishable_key__startswith="pk_test_")
+                | Q(mode="live", publishable_key__startswith="pk_live_"),
+                name="wallet_gateway_stripe_key_mode",
+                violation_error_message=_("A Stripe gateway needs a publishable key of its mode."),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A Stripe gateway needs keys of its own mode; a live one talks to Stripe itself."""
+        super().clean()
+        if self.kind != self.Kind.STRIPE:
+            return
+        errors: dict[str, ValidationError] = {}
+        prefixes = STRIPE_KEY_PREFIXES.get(self.mode, {})
+        for field, allowed in prefixes.items():
+            value = getattr(self, field) or ""
+            if not value:
+                errors[field] = ValidationError(_("can't be blank"), code="blank")
+            elif not value.startswith(allowed):
+                errors[field] = ValidationError(
+                    _("must be a %(mode)s mode key (%(prefixes)s…)"),
+                    code="invalid",
+                    params={"mode": self.mode, "prefixes": "/".join(allowed)},
+                )
+        if self.webhook_secret and not self.webhook_secret.startswith(STRIPE_WEBHOOK_SECRET_PREFIX):
+            errors["webhook_secret"] = ValidationError(
+                _("must be a Stripe webhook signing secret (whsec_…)"), code="invalid"
+            )
+        if self.api_base and self.mode != Mode.TEST:
+            errors["api_base"] = ValidationError(
+                _("only a test mode gateway may use another API base than Stripe's"),
+                code="invalid",
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class GatewayCustomer(models.Model):
+    """A wallet customer's customer at a gateway (a Stripe Customer ``cus_…``), made once.
+
+    Saved sources of this customer at this gateway carry the token as ``customer_token``.
+    """
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="gateway_customers"
+    )
+    payment_gateway = models.ForeignKey(
+        PaymentGateway, on_delete=models.CASCADE, related_name="gateway_customers"
+    )
+    mode = models.CharField(max_length=4, choices=Mode.choices, default=Mode.TEST)
+    token = models.CharField(max_length=255, validators=[validate_no_card_number])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "payment_gateway"], name="wallet_gwcustomer_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["payment_gateway", "token"], name="wallet_gwcus_token")]
+
+    def __str__(self) -> str:
+        return self.token
+
+
+class GatewayEvent(models.Model):
+    """A gateway webhook event already handled: each event id is handled once per gateway."""
+
+    payment_gateway = models.ForeignKey(
+        PaymentGateway, on_delete=models.CASCADE, related_name="events"
+    )
+    event_id = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment_gateway", "event_id"], name="wallet_gwevent_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"
+
+
+class PaymentMethod(WalletModel):
+    """A way to pay offered to shoppers: a gateway for a type of payment source and a currency.
+
+    Commerce Layer's ``payment_methods``: an order's gateway follows its payment method.
+    """
+
+    class SourceType(models.TextChoices):
+        EXTERNAL_PAYMENTS = "external_payments", _("External payments")
+
+    name = models.CharField(_("name"), max_length=255, blank=True, default="")
+    payment_source_type = models.CharField(
+        max_length=40, choices=SourceType.choices, default=SourceType.EXTERNAL_PAYMENTS
+    )
+    payment_gateway = models.ForeignKey(
+        PaymentGateway, on_delete=models.PROTECT, related_name="payment_methods"
+    )
+    # Empty: any currency; otherwise only orders in this currency may use the method.
+    currency_code = models.CharField(
+        _("currency"), max_length=3, blank=True, default="", validators=[validate_currency_code]
+    )
+    moto = models.BooleanField(default=False)
+    require_capture = models.BooleanField(default=False)
+    auto_place = models.BooleanField(default=False)
+    auto_capture = models.BooleanField(default=False)
+    price_amount_cents = models.PositiveBigIntegerField(default=0)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "-created_at"]
+        indexes = [models.Index(fields=["mode", "-created_at"], name="wallet_pm_mode_created")]
+
+    def __str__(self) -> str:
+        return self.name or str(self.payment_gateway)
 
 
 class Order(WalletModel):
@@ -149,6 +295,7 @@ class Order(WalletModel):
         VOIDED = "voided", _("Voided")
         REFUNDED = "refunded", _("Refunded")
         FAILED = "failed", _("Failed")
+        FREE = "free", _("Free")
 
     number = models.CharField(_("number"), max_length=32, validators=[validate_no_card_number])
     customer = models.ForeignKey(
@@ -157,11 +304,28 @@ class Order(WalletModel):
     payment_gateway = models.ForeignKey(
         PaymentGateway, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
     )
+    payment_method = models.ForeignKey(
+        PaymentMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    # The order's current external payment (Commerce Layer's to-one ``payment_source``).
+    payment_source = models.ForeignKey(
+        "ExternalPayment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # A guest's email; for a customer's order, the customer's email when it was created.
+    customer_email = models.EmailField(
+        _("customer email"), blank=True, default="", validators=[validate_no_card_number]
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     payment_status = models.CharField(
         max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
     )
-    currency_code = models.CharField(_("currency"), max_length=3)
+    currency_code = models.CharField(
+        _("currency"), max_length=3, validators=[validate_currency_code]
+    )
     total_amount_cents = models.PositiveBigIntegerField(_("total amount (cents)"))
     placed_at = models.DateTimeField(null=True, blank=True)
 
@@ -190,8 +354,8 @@ class Order(WalletModel):
 
     @property
     def total_amount(self) -> str:
-        """The total formatted with two decimals and the currency, like ``EUR 12.50``."""
-        return f"{self.currency_code} {self.total_amount_cents / 100:.2f}"
+        """The total in the active locale, from minor units: ``€12.50``, ``12,50 €``, ``¥1,250``."""
+        return format_money(self.total_amount_cents, self.currency_code)
 
 
 class ExternalPayment(WalletModel):
@@ -260,8 +424,59 @@ class Transaction(models.Model):
         return f"{self.get_kind_display()} {outcome}"
 
 
+class Authorization(Transaction):
+    """An authorization of an external payment (Commerce Layer's ``authorizations``)."""
+
+    class Meta:
+        proxy = True
+
+
+class Capture(Transaction):
+    """A capture of an authorization (Commerce Layer's ``captures``)."""
+
+    class Meta:
+        proxy = True
+
+
+class Void(Transaction):
+    """A void of an authorization (Commerce Layer's ``voids``)."""
+
+    class Meta:
+        proxy = True
+
+
+class Refund(Transaction):
+    """A refund of a capture (Commerce Layer's ``refunds``)."""
+
+    class Meta:
+        proxy = True
+
+
+TRANSACTION_MODELS: dict[str, type[Transaction]] = {
+    Transaction.Kind.AUTHORIZATION: Authorization,
+    Transaction.Kind.CAPTURE: Capture,
+    Transaction.Kind.VOID: Void,
+    Transaction.Kind.REFUND: Refund,
+}
+
+
+class PaymentSourceManager(models.Manager["CustomerPaymentSource"]):
+    """The saved sources still in their wallets: a removed one (awaiting undo) is left out."""
+
+    def get_queryset(self) -> models.QuerySet["CustomerPaymentSource"]:
+        """Every source that is not removed."""
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
 class CustomerPaymentSource(WalletModel):
-    """A customer's saved payment instrument: gateway tokens, never a card number."""
+    """A customer's saved payment instrument: gateway tokens, never a card number.
+
+    Removing a card from the storefront only sets ``removed_at`` (and clears ``is_default`` and
+    ``fingerprint``, so the card can be saved again), so that the customer can undo for
+    ``WALLET["REMOVAL_UNDO_SECONDS"]``. ``objects`` never returns a removed source: the API,
+    the admin, the selectors and the services all behave as if it were gone. ``all_objects``
+    sees them; ``services.purge_removed_payment_sources`` deletes them for good.
+    """
 
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="customer_payment_sources"
@@ -279,9 +494,23 @@ class CustomerPaymentSource(WalletModel):
     payment_instrument = models.JSONField(default=empty_object, blank=True, editable=False)
     fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    nickname = models.CharField(
+        _("nickname"),
+        max_length=40,
+        blank=True,
+        default="",
+        validators=[validate_no_card_number],
+        help_text=_("The customer's own name for the card, like “Work card”."),
+    )
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True, editable=False)
+
+    all_objects = models.Manager()
+    objects = PaymentSourceManager()
 
     class Meta:
         ordering = ["-created_at"]
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "mode"],
@@ -297,6 +526,11 @@ class CustomerPaymentSource(WalletModel):
         indexes = [
             models.Index(fields=["mode", "-created_at"], name="wallet_cps_mode_created"),
             models.Index(fields=["customer", "mode", "-created_at"], name="wallet_cps_cus_created"),
+            models.Index(
+                fields=["removed_at"],
+                condition=Q(removed_at__isnull=False),
+                name="wallet_cps_removed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -341,6 +575,10 @@ class AuditEntry(models.Model):
         AUTHORIZED = "authorized", _("Authorized")
         DECLINED = "declined", _("Declined")
         PLACED = "placed", _("Placed")
+        CAPTURED = "captured", _("Captured")
+        VOIDED = "voided", _("Voided")
+        REFUNDED = "refunded", _("Refunded")
+        CANCELLED = "cancelled", _("Cancelled")
 
     VERSION_EVENTS = (Event.CREATE, Event.UPDATE, Event.DESTROY)
 

@@ -5,19 +5,28 @@ selector returns a queryset already restricted to that scope, so a record outsid
 not found (the callers answer 404).
 """
 
+import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, models
-from django.db.models import F, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from wallet.conf import wallet_settings
 from wallet.models import (
+    TRANSACTION_MODELS,
     AuditEntry,
     Customer,
     CustomerPaymentSource,
     ExternalPayment,
+    GatewayCustomer,
     Order,
     PaymentGateway,
+    PaymentMethod,
     RecordCount,
+    Transaction,
 )
 
 
@@ -36,6 +45,17 @@ class Scope:
     def is_customer(self) -> bool:
         """Whether the reader is a customer, restricted to their own records."""
         return self.role == "customer"
+
+
+def customer_of_user(user: Any, mode: str) -> Customer | None:
+    """The wallet customer linked to a logged-in user in ``mode``, or ``None``; never writes.
+
+    Reads (storefront pages, API session reads, the rate limiter) use this; the first write
+    creates the customer through ``services.ensure_customer_for_user``.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return Customer.objects.filter(user=user, mode=mode).first()
 
 
 def customers(scope: Scope) -> QuerySet[Customer]:
@@ -59,6 +79,11 @@ def payment_gateways(scope: Scope) -> QuerySet[PaymentGateway]:
     return PaymentGateway.objects.filter(mode=scope.mode)
 
 
+def payment_methods(scope: Scope) -> QuerySet[PaymentMethod]:
+    """Payment methods of the scope's mode: every role reads them to offer a way to pay."""
+    return PaymentMethod.objects.filter(mode=scope.mode)
+
+
 def external_payments(scope: Scope) -> QuerySet[ExternalPayment]:
     """External payments in the scope: a customer sees only their own orders' payments."""
     queryset = ExternalPayment.objects.filter(mode=scope.mode)
@@ -75,14 +100,37 @@ def payment_sources(scope: Scope) -> QuerySet[CustomerPaymentSource]:
     """
     if scope.role == "sales_channel":
         return CustomerPaymentSource.objects.none()
-    queryset = CustomerPaymentSource.objects.filter(mode=scope.mode)
+    # A source's payment method is the one of the order it was paid on.
+    queryset = CustomerPaymentSource.objects.filter(mode=scope.mode).annotate(
+        payment_method_id=F("payment_source__order__payment_method_id")
+    )
     if scope.is_customer:
         queryset = queryset.filter(customer_id=scope.customer_id)
     return queryset
 
 
+def transactions(scope: Scope, kind: str) -> QuerySet[Transaction]:
+    """Gateway transactions of one ``kind`` in the scope, each annotated with its ``order_id``.
+
+    A customer sees their own orders' transactions; a sales channel sees none.
+    """
+    model = TRANSACTION_MODELS[kind]
+    if scope.role == "sales_channel":
+        return model.objects.none()
+    queryset = model.objects.filter(mode=scope.mode, kind=kind).annotate(
+        order_id=F("payment__order_id")
+    )
+    if scope.is_customer:
+        queryset = queryset.filter(payment__order__customer_id=scope.customer_id)
+    return queryset
+
+
 def customer_wallet(customer: Customer) -> QuerySet[CustomerPaymentSource]:
-    """A customer's saved cards: the default first, then the most recently used and added."""
+    """A customer's saved cards: the default first, then the most recently used and added.
+
+    Like every selector here, it never returns a removed card (``CustomerPaymentSource.objects``
+    leaves them out) while its undo window lasts.
+    """
     return CustomerPaymentSource.objects.filter(customer=customer, mode=customer.mode).order_by(
         "-is_default", F("last_used_at").desc(nulls_last=True), "-created_at"
     )
@@ -95,6 +143,45 @@ def available_payment_sources(order: Order) -> QuerySet[CustomerPaymentSource]:
     return CustomerPaymentSource.objects.filter(
         customer_id=order.customer_id, mode=order.mode
     ).order_by("-is_default", "-created_at")
+
+
+def removed_payment_source(customer: Customer, source_id: str) -> CustomerPaymentSource | None:
+    """One of the customer's removed cards that can still be brought back (Undo), or ``None``."""
+    seconds = int(wallet_settings.REMOVAL_UNDO_SECONDS)
+    return CustomerPaymentSource.all_objects.filter(
+        pk=source_id,
+        customer=customer,
+        mode=customer.mode,
+        removed_at__isnull=False,
+        removed_at__gte=timezone.now() - datetime.timedelta(seconds=seconds),
+    ).first()
+
+
+def is_kept_by_gateway(source: CustomerPaymentSource) -> bool:
+    """Whether a gateway keeps the saved card itself (Stripe: attached to its customer).
+
+    Such a card is changed through that gateway, never by a new token from the storefront.
+    """
+    if not source.customer_token:
+        return False
+    return GatewayCustomer.objects.filter(
+        customer_id=source.customer_id, token=source.customer_token
+    ).exists()
+
+
+def card_saving_gateway(mode: str) -> PaymentGateway | None:
+    """The gateway that saves a card without a payment ("Add card"), or ``None``.
+
+    Only the built-in ``test`` gateway (test mode) can: its tokenizer describes the card.
+    Stripe would need a SetupIntent, which its gateway does not offer yet.
+    """
+    if mode != "test":
+        return None
+    return (
+        PaymentGateway.objects.filter(mode=mode, kind="test", disabled_at__isnull=True)
+        .order_by("name")
+        .first()
+    )
 
 
 def audit_entries(
@@ -161,7 +248,19 @@ def mode_total(model: type[models.Model], mode: str) -> int | None:
     """
     if connection.vendor != "postgresql" or model not in COUNTED_MODELS:
         return None
-    total = RecordCount.objects.filter(table_name=model._meta.db_table, mode=mode).aggregate(
-        total=Sum("count")
-    )["total"]
+    counts = RecordCount.objects.filter(table_name=model._meta.db_table, mode=mode)
+    if model is CustomerPaymentSource:
+        # Removed cards awaiting undo still have their rows: left out, in the same query.
+        removed = (
+            CustomerPaymentSource.all_objects.filter(mode=mode, removed_at__isnull=False)
+            .order_by()
+            .values("mode")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        rows = list(
+            counts.annotate(removed=Coalesce(Subquery(removed), 0)).values_list("count", "removed")
+        )
+        return sum(count for count, _removed in rows) - (rows[0][1] if rows else 0)
+    total = counts.aggregate(total=Sum("count"))["total"]
     return total or 0

@@ -3,7 +3,7 @@
 from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
-from wallet import views
+from wallet import views, webhooks
 
 
 class PublicIdConverter:
@@ -30,7 +30,16 @@ urlpatterns = [
     path(
         "wallet/cards/<public_id:card_id>/default/", views.set_default_card, name="set-default-card"
     ),
+    path("wallet/cards/add/", views.add_card, name="add-card"),
+    path("wallet/cards/<public_id:card_id>/edit/", views.edit_card, name="edit-card"),
+    path("wallet/cards/<public_id:card_id>/update/", views.update_card, name="update-card"),
     path("wallet/cards/<public_id:card_id>/remove/", views.remove_card, name="remove-card"),
+    path("wallet/cards/<public_id:card_id>/restore/", views.restore_card, name="restore-card"),
     path("checkout/<public_id:order_id>/payment/", views.payment, name="payment"),
     path("checkout/<public_id:order_id>/confirmation/", views.confirmation, name="confirmation"),
+    path(
+        "wallet/webhooks/stripe/<public_id:gateway_id>/",
+        webhooks.stripe_webhook,
+        name="stripe-webhook",
+    ),
 ]

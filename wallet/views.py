@@ -13,16 +13,19 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wallet import selectors, services
 from wallet.cards import CardDisplay, describe_instrument, describe_source
 from wallet.conf import wallet_settings
-from wallet.forms import PaymentForm
+from wallet.forms import CardTokenForm, NicknameForm, PaymentForm
 from wallet.models import Customer, CustomerPaymentSource, Order
 
 logger = logging.getLogger(__name__)
@@ -44,14 +47,20 @@ def storefront_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 
 def _customer(request: HttpRequest) -> Customer:
-    """The wallet customer of the logged-in user, in the storefront's mode."""
+    """The wallet customer of the logged-in user, in the storefront's mode.
+
+    Reads never write: a GET by a user without a customer is a 404 (they have no cards or
+    orders). A write (POST) creates the customer on first use.
+    """
+    if request.method in ("GET", "HEAD"):
+        customer = selectors.customer_of_user(request.user, wallet_settings.MODE)
+        if customer is None:
+            raise Http404(_("No such order."))
+        return customer
     try:
-        customer = services.customer_for_user(request.user, wallet_settings.MODE)
-    except ValidationError as exc:  # e.g. a staff account without an email address
+        return services.ensure_customer_for_user(request.user, wallet_settings.MODE)
+    except ValidationError as exc:  # e.g. no email address, or another customer has it
         raise PermissionDenied(_("This account cannot use the shop's wallet.")) from exc
-    if customer is None:
-        raise PermissionDenied
-    return customer
 
 
 def _own_source(customer: Customer, card_id: str) -> CustomerPaymentSource:
@@ -83,22 +92,176 @@ def _wallet_cards(customer: Customer) -> list[tuple[CustomerPaymentSource, CardD
 # --- saved cards ---------------------------------------------------------------------------
 
 
+def _removed_card(request: HttpRequest, customer: Customer | None) -> CardDisplay | None:
+    """The card named by ``?removed=`` that the customer may still bring back, for "Undo"."""
+    removed_id = request.GET.get("removed", "")
+    if customer is None or not removed_id.isalnum():
+        return None
+    source = selectors.removed_payment_source(customer, removed_id)
+    return describe_source(source, today=timezone.localdate()) if source else None
+
+
 @login_required
 @require_GET
 def saved_cards(request: HttpRequest) -> HttpResponse:
-    """List the customer's saved cards, with their orders awaiting payment."""
-    customer = _customer(request)
-    cards = [card for _source, card in _wallet_cards(customer)]
+    """List the customer's saved cards, with their orders awaiting payment (none yet: empty).
+
+    After a removal (``?removed=<card id>``) the page offers to undo it while that is possible.
+    """
+    customer = selectors.customer_of_user(request.user, wallet_settings.MODE)
+    cards = [card for _source, card in _wallet_cards(customer)] if customer else []
     return render(
         request,
         "wallet/saved_cards.html",
         {
             "customer": customer,
             "cards": cards,
-            "payable_orders": list(selectors.payable_orders(customer)[:5]),
+            "removed_card": _removed_card(request, customer),
+            "undo_minutes": max(1, round(int(wallet_settings.REMOVAL_UNDO_SECONDS) / 60)),
+            "can_add_cards": selectors.card_saving_gateway(wallet_settings.MODE) is not None,
+            "payable_orders": list(selectors.payable_orders(customer)[:5]) if customer else [],
             "expiring_soon_days": wallet_settings.EXPIRING_SOON_DAYS,
         },
     )
+
+
+def _card_form_error(form: Form, exc: Exception) -> int:
+    """Show a service's refusal on a card form; return the status code of the page."""
+    if isinstance(exc, ValidationError):
+        _add_validation_errors(form, exc)
+        return 422
+    if isinstance(exc, services.GatewayDown):
+        form.add_error(
+            None,
+            _("We could not reach the payment service. Please try again in a moment."),
+        )
+        return 503
+    form.add_error(None, str(getattr(exc, "message", exc)))
+    return 409
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_card(request: HttpRequest) -> HttpResponse:
+    """Save a new card in the wallet without paying: the gateway's script makes its token."""
+    if selectors.card_saving_gateway(wallet_settings.MODE) is None:
+        messages.info(
+            request, _("To save a card, pay with it and tick “Save this card for next time”.")
+        )
+        return redirect("wallet:saved-cards")
+    status = 200
+    if request.method == "POST":
+        form = CardTokenForm(request.POST)
+        if form.is_valid():
+            customer = _customer(request)
+            data = form.cleaned_data
+            try:
+                source = services.add_payment_source_from_token(
+                    customer,
+                    data["payment_source_token"],
+                    holder_name=data["card_holder_name"],
+                    nickname=data["nickname"],
+                    make_default=data["make_default"],
+                    actor=services.actor_for_customer(customer),
+                )
+            except (ValidationError, services.WalletError) as exc:
+                status = _card_form_error(form, exc)
+            else:
+                card = describe_source(source, today=timezone.localdate())
+                messages.success(
+                    request, _("%(card)s is saved in your wallet.") % {"card": card.label}
+                )
+                return redirect("wallet:saved-cards")
+        else:
+            status = 422
+    else:
+        form = CardTokenForm()
+    return render(request, "wallet/add_card.html", {"form": form}, status=status)
+
+
+def _edit_page(
+    request: HttpRequest,
+    source: CustomerPaymentSource,
+    *,
+    nickname_form: NicknameForm | None = None,
+    card_form: CardTokenForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The page that edits one saved card: its nickname, and its expiry and holder."""
+    card = describe_source(source, today=timezone.localdate())
+    saving_gateway = selectors.card_saving_gateway(wallet_settings.MODE)
+    can_update = saving_gateway is not None and not selectors.is_kept_by_gateway(source)
+    return render(
+        request,
+        "wallet/edit_card.html",
+        {
+            "card": card,
+            "nickname_form": nickname_form or NicknameForm(initial={"nickname": source.nickname}),
+            "card_form": card_form or CardTokenForm(),
+            "can_update": can_update,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@storefront_404
+def edit_card(request: HttpRequest, card_id: str) -> HttpResponse:
+    """Show a card's edit page (GET); give the card a nickname (POST)."""
+    customer = _customer(request)
+    source = _own_source(customer, card_id)
+    if request.method == "GET":
+        return _edit_page(request, source)
+    form = NicknameForm(request.POST)
+    if not form.is_valid():
+        return _edit_page(request, source, nickname_form=form, status=422)
+    try:
+        services.rename_payment_source(
+            source, form.cleaned_data["nickname"], actor=services.actor_for_customer(customer)
+        )
+    except (ValidationError, services.WalletError) as exc:
+        status = _card_form_error(form, exc)
+        return _edit_page(request, source, nickname_form=form, status=status)
+    card = describe_source(source, today=timezone.localdate())
+    if source.nickname:
+        messages.success(
+            request,
+            _("%(card)s is now called “%(nickname)s”.")
+            % {"card": card.label, "nickname": source.nickname},
+        )
+    else:
+        messages.success(request, _("%(card)s has no nickname now.") % {"card": card.label})
+    return redirect("wallet:saved-cards")
+
+
+@login_required
+@require_POST
+@storefront_404
+def update_card(request: HttpRequest, card_id: str) -> HttpResponse:
+    """Give a saved card its new expiry date and holder name (a new token for the same card)."""
+    customer = _customer(request)
+    source = _own_source(customer, card_id)
+    form = CardTokenForm(request.POST)
+    if not form.is_valid():
+        return _edit_page(request, source, card_form=form, status=422)
+    try:
+        services.update_payment_source_card(
+            source,
+            form.cleaned_data["payment_source_token"],
+            holder_name=form.cleaned_data["card_holder_name"],
+            actor=services.actor_for_customer(customer),
+        )
+    except (ValidationError, services.WalletError) as exc:
+        status = _card_form_error(form, exc)
+        return _edit_page(request, source, card_form=form, status=status)
+    card = describe_source(source, today=timezone.localdate())
+    messages.success(
+        request,
+        _("%(card)s is updated: it now expires %(expiry)s.")
+        % {"card": card.label, "expiry": card.expiry},
+    )
+    return redirect("wallet:saved-cards")
 
 
 @login_required
@@ -126,22 +289,19 @@ def set_default_card(request: HttpRequest, card_id: str) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_POST
 @storefront_404
 def remove_card(request: HttpRequest, card_id: str) -> HttpResponse:
-    """Ask for confirmation (GET), then remove one of the customer's cards (POST)."""
+    """Remove one of the customer's cards at once; the wallet page then offers "Undo"."""
     customer = _customer(request)
     source = _own_source(customer, card_id)
     card = describe_source(source, today=timezone.localdate())
-    if request.method == "GET":
-        return render(request, "wallet/remove_card.html", {"card": card})
     try:
-        services.delete_payment_source(source, actor=services.actor_for_customer(customer))
+        services.remove_payment_source(source, actor=services.actor_for_customer(customer))
     except (services.WalletError, ValidationError):
         logger.warning("Removing card %s failed", card_id, exc_info=True)
         messages.error(request, _("We could not remove %(card)s.") % {"card": card.label})
         return redirect("wallet:saved-cards")
-    messages.success(request, _("%(card)s was removed from your wallet.") % {"card": card.label})
     if card.is_default:
         successor = selectors.customer_wallet(customer).filter(is_default=True).first()
         if successor is not None:
@@ -150,6 +310,26 @@ def remove_card(request: HttpRequest, card_id: str) -> HttpResponse:
                 request,
                 _("%(card)s is now your default card.") % {"card": new_default.label},
             )
+    return redirect(f"{reverse('wallet:saved-cards')}?removed={source.pk}")
+
+
+@login_required
+@require_POST
+@storefront_404
+def restore_card(request: HttpRequest, card_id: str) -> HttpResponse:
+    """Undo a removal while its undo window lasts."""
+    customer = _customer(request)
+    source = selectors.removed_payment_source(customer, card_id)
+    if source is None:
+        messages.error(request, _("It is too late to undo: the card was removed for good."))
+        return redirect("wallet:saved-cards")
+    card = describe_source(source, today=timezone.localdate())
+    try:
+        services.restore_payment_source(source, actor=services.actor_for_customer(customer))
+    except services.WalletError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("%(card)s is back in your wallet.") % {"card": card.label})
     return redirect("wallet:saved-cards")
 
 
@@ -183,7 +363,44 @@ def _checkout(order: Order, form: PaymentForm, sources: dict[str, Any], customer
         )
 
 
-def _add_validation_errors(form: PaymentForm, exc: ValidationError) -> None:
+# What a gateway's decline code means for the shopper, and what they can do next.
+DECLINE_REASONS: dict[str, Any] = {
+    "insufficient_funds": gettext_lazy("The card has insufficient funds."),
+    "expired_card": gettext_lazy("The card has expired."),
+    "incorrect_cvc": gettext_lazy("The security code is incorrect."),
+    "incorrect_number": gettext_lazy("The card number is incorrect."),
+    "lost_card": gettext_lazy("The bank declined the card."),
+    "stolen_card": gettext_lazy("The bank declined the card."),
+    "do_not_honor": gettext_lazy("The bank declined the card."),
+}
+
+
+def _explain_decline(exc: "services.PaymentDeclined", form: PaymentForm) -> dict[str, str]:
+    """The gateway's reason for a decline, the next step, and the field to show them under.
+
+    A new card's decline goes under the card number field (``field``), a saved card's under
+    that card's option (``card_id``).
+    """
+    code = str((exc.meta or {}).get("decline_code") or "")
+    reason = DECLINE_REASONS.get(code) or str(exc.message or "") or _("The card was declined.")
+    card_id = ""
+    if form.uses_new_card:
+        field = "card-number"
+        next_step = _(
+            "You have not been charged. Check the card details and try again, "
+            "use another card, or ask your bank why the card was declined."
+        )
+    else:
+        card_id = form.cleaned_data["payment_method"]
+        field = f"pm-{card_id}"
+        next_step = _(
+            "You have not been charged. Choose another card or pay with a new card, "
+            "or ask your bank why the card was declined."
+        )
+    return {"reason": str(reason), "next_step": str(next_step), "field": field, "card_id": card_id}
+
+
+def _add_validation_errors(form: Form, exc: ValidationError) -> None:
     """Show a service's validation error on the form, under the field it names if any."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
@@ -208,17 +425,15 @@ def payment(request: HttpRequest, order_id: str) -> HttpResponse:
     sources = {source.pk: source for source, _card in wallet}
     cards = [card for _source, card in wallet]
     payment_error = ""
+    decline: dict[str, str] | None = None
     status = 200
     if request.method == "POST":
         form = PaymentForm(request.POST, cards=cards)
         if form.is_valid():
             try:
                 _checkout(order, form, sources, customer)
-            except services.PaymentDeclined:
-                payment_error = _(
-                    "Your card was declined and you have not been charged. "
-                    "Please choose another card or try again."
-                )
+            except services.PaymentDeclined as exc:
+                decline = _explain_decline(exc, form)
                 status = 402
             except services.GatewayDown:
                 logger.warning("Gateway down while paying order %s", order.pk, exc_info=True)
@@ -234,13 +449,7 @@ def payment(request: HttpRequest, order_id: str) -> HttpResponse:
                 logger.warning("Checkout of order %s refused", order.pk, exc_info=True)
                 payment_error = str(exc.message)
                 status = 409
-            except ValidationError as exc:
-                order.refresh_from_db()
-                if not order.is_payable:  # paid, but saving the card afterwards failed
-                    messages.warning(
-                        request, _("Your payment went through, but the card was not saved.")
-                    )
-                    return redirect("wallet:confirmation", order_id=order.pk)
+            except ValidationError as exc:  # nothing was charged: the checkout is one transaction
                 _add_validation_errors(form, exc)
                 status = 422
             else:
@@ -260,8 +469,10 @@ def payment(request: HttpRequest, order_id: str) -> HttpResponse:
             "cards": cards,
             "selected": form.initial_method(),
             "payment_error": payment_error,
-            "is_test_gateway": order.payment_gateway is None
-            or order.payment_gateway.kind == "test",
+            "decline": decline,
+            "kept": form.kept_card_details(),
+            "is_test_gateway": order.payment_gateway is not None
+            and order.payment_gateway.kind == "test",
         },
         status=status,
     )

@@ -57,10 +57,11 @@ def seed_source(db, gateway):
 def test_retrieve_matches_the_seed_byte_for_byte_plus_documented_additions(api_client, seed_source):
     seed = seed_document("retrieve_customer_payment_source.md")
     expected = json.loads(json.dumps(seed).replace("https://yourdomain.commercelayer.io", HOST))
-    # Our additions: the `default` attribute and the audit relationships of DESIGN section 4.
+    # Our additions: the `default` attribute, the payment method (Commerce Layer has it too)
+    # and the audit relationships of DESIGN section 4.
     expected["data"]["attributes"]["default"] = True
     base = f"{HOST}/api/customer_payment_sources/xYZkjABcde"
-    for name in ("versions", "event_stores"):
+    for name in ("payment_method", "versions", "event_stores"):
         expected["data"]["relationships"][name] = {
             "links": {"self": f"{base}/relationships/{name}", "related": f"{base}/{name}"}
         }
@@ -136,9 +137,15 @@ def test_order_object_leaves_out_the_write_only_triggers(api_client, order):
     assert not [name for name in attributes if name.startswith("_")]
     assert list(response.doc["data"]["relationships"]) == [
         "customer",
+        "payment_method",
         "payment_gateway",
+        "payment_source",
         "external_payments",
         "available_customer_payment_sources",
+        "authorizations",
+        "captures",
+        "voids",
+        "refunds",
         "versions",
         "event_stores",
     ]
@@ -407,7 +414,10 @@ def test_relationship_route_to_many(api_client, source):
 @pytest.mark.parametrize(
     ("type_name", "relationships"),
     [
-        ("customer_payment_sources", ["customer", "payment_source", "versions", "event_stores"]),
+        (
+            "customer_payment_sources",
+            ["customer", "payment_source", "payment_method", "versions", "event_stores"],
+        ),
         (
             "external_payments",
             ["order", "payment_gateway", "wallet", "versions", "event_stores"],
@@ -417,9 +427,15 @@ def test_relationship_route_to_many(api_client, source):
             "orders",
             [
                 "customer",
+                "payment_method",
                 "payment_gateway",
+                "payment_source",
                 "external_payments",
                 "available_customer_payment_sources",
+                "authorizations",
+                "captures",
+                "voids",
+                "refunds",
                 "versions",
                 "event_stores",
             ],

@@ -19,6 +19,8 @@ from wallet.models import AuditEntry, Customer, CustomerPaymentSource, ExternalP
 
 ALL = frozenset({"list", "retrieve", "create", "update", "delete"})
 READ = frozenset({"list", "retrieve"})
+# Commerce Layer's transaction types: read by integrations and by customers (their own orders').
+TRANSACTIONS = ("authorizations", "captures", "voids", "refunds")
 
 # DESIGN section 4, Roles. Customer: "own" records (the scope makes them own); customers may
 # not create or delete customers, nor delete orders. payment_gateways (a supporting resource)
@@ -29,27 +31,33 @@ TABLE: dict[str, dict[str, frozenset[str]]] = {
         "external_payments": ALL,
         "customers": ALL,
         "orders": ALL,
+        "payment_methods": ALL,
         "payment_gateways": READ,
         "versions": READ,
         "event_stores": READ,
+        **dict.fromkeys(TRANSACTIONS, READ),
     },
     "sales_channel": {
         "customer_payment_sources": frozenset(),
         "external_payments": frozenset({"create", "retrieve", "update", "delete"}),
         "customers": frozenset({"create"}),
         "orders": frozenset({"create"}),
+        "payment_methods": READ,
         "payment_gateways": READ,
         "versions": frozenset(),
         "event_stores": frozenset(),
+        **dict.fromkeys(TRANSACTIONS, frozenset()),
     },
     "customer": {
         "customer_payment_sources": ALL,
         "external_payments": ALL,
         "customers": frozenset({"list", "retrieve", "update"}),
         "orders": frozenset({"list", "retrieve", "create", "update"}),
+        "payment_methods": READ,
         "payment_gateways": READ,
         "versions": frozenset(),
         "event_stores": frozenset(),
+        **dict.fromkeys(TRANSACTIONS, READ),
     },
 }
 ROLES = tuple(TABLE)
@@ -95,11 +103,20 @@ def create_body(type_name: str, world: World, role: str) -> dict[str, Any]:
     elif type_name == "customers":
         data = {"attributes": {"email": "brand.new@example.com"}}
     elif type_name == "orders":
-        data = {"attributes": {"currency_code": "EUR", "total_amount_cents": 1500}}
+        # A customer's order gets its total from the shop, not from the customer.
+        total = {} if role == "customer" else {"total_amount_cents": 1500}
+        data = {"attributes": {"currency_code": "EUR", **total}}
         if role == "customer":
             data["relationships"] = {
                 "customer": {"data": {"type": "customers", "id": world.customer.pk}}
             }
+    elif type_name == "payment_methods":
+        data = {
+            "attributes": {"name": "Cards", "currency_code": "EUR"},
+            "relationships": {
+                "payment_gateway": {"data": {"type": "payment_gateways", "id": world.gateway.pk}}
+            },
+        }
     else:
         data = {"attributes": {"reference": "new"}}
     return {"data": {"type": type_name, **data}}
@@ -112,6 +129,7 @@ def delete_target(type_name: str, world: World) -> str:
         "external_payments": world.spare_payment.pk,
         "customers": world.lonely_customer.pk,
         "orders": world.empty_order.pk,
+        "payment_methods": world.spare_method.pk,
     }.get(type_name, world.ids()[type_name])
 
 

@@ -8,6 +8,7 @@ with a payment, and one audit entry: every route of the API has a target.
 from dataclasses import dataclass
 
 from tests import factories
+from wallet.api.resources import TRANSACTION_TYPES
 from wallet.gateways.test import make_test_token
 from wallet.models import (
     AuditEntry,
@@ -16,6 +17,8 @@ from wallet.models import (
     ExternalPayment,
     Order,
     PaymentGateway,
+    PaymentMethod,
+    Transaction,
 )
 
 
@@ -35,6 +38,9 @@ class World:
     placed_order: Order
     placed_payment: ExternalPayment
     audit: AuditEntry
+    transactions: dict[str, Transaction]
+    method: PaymentMethod
+    spare_method: PaymentMethod
 
     def ids(self) -> dict[str, str]:
         """The id of the record each resource type's routes act on."""
@@ -44,17 +50,23 @@ class World:
             "customers": self.customer.pk,
             "orders": self.order.pk,
             "payment_gateways": self.gateway.pk,
+            "payment_methods": self.method.pk,
             "versions": self.audit.pk,
             "event_stores": self.audit.pk,
+            **{type_name: record.pk for type_name, record in self.transactions.items()},
         }
 
 
 def build_world(mode: str = "test", prefix: str = "a") -> World:
     """Create the records of a shop in ``mode``; emails start with ``prefix``."""
     gateway = factories.PaymentGatewayFactory(mode=mode)
+    method = PaymentMethod.objects.create(mode=mode, name="Cards", payment_gateway=gateway)
+    spare_method = PaymentMethod.objects.create(mode=mode, name="Unused", payment_gateway=gateway)
     user = factories.UserFactory(username=f"{prefix}-{mode}@example.com")
     customer = factories.CustomerFactory(user=user, mode=mode)
-    order = factories.OrderFactory(customer=customer, payment_gateway=gateway, mode=mode)
+    order = factories.OrderFactory(
+        customer=customer, payment_gateway=gateway, payment_method=method, mode=mode
+    )
     payment = factories.ExternalPaymentFactory(order=order, last4="1111")
     source = factories.CustomerPaymentSourceFactory(
         customer=customer, payment_source=payment, last4="1111", is_default=True
@@ -76,6 +88,19 @@ def build_world(mode: str = "test", prefix: str = "a") -> World:
         changes={"reference": ["", "x"]},
         who={"application": {"id": "seed", "kind": "integration"}},
     )
+    # One gateway transaction of each kind on the placed order (records, not a payment story).
+    transactions = {
+        type_name: Transaction.objects.create(
+            mode=mode,
+            payment=placed_payment,
+            kind=kind,
+            succeeded=True,
+            amount_cents=placed_order.total_amount_cents,
+            currency_code=placed_order.currency_code,
+            token=f"{kind}_{prefix}",
+        )
+        for type_name, kind in TRANSACTION_TYPES.items()
+    }
     return World(
         mode=mode,
         gateway=gateway,
@@ -89,6 +114,9 @@ def build_world(mode: str = "test", prefix: str = "a") -> World:
         placed_order=placed_order,
         placed_payment=placed_payment,
         audit=audit,
+        transactions=transactions,
+        method=method,
+        spare_method=spare_method,
     )
 
 

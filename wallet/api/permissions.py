@@ -9,6 +9,7 @@ may act at all, plus the object rules the table states.
 from typing import Any
 
 from wallet.api.access import CUSTOMER, INTEGRATION, SALES_CHANNEL, Access
+from wallet.api.resources import TRANSACTION_TYPES
 from wallet.models import CustomerPaymentSource, ExternalPayment, Order
 
 READ = frozenset({"list", "retrieve"})
@@ -20,14 +21,17 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         "external_payments": CRUD,
         "customers": CRUD,
         "orders": CRUD,
+        "payment_methods": CRUD,
         "payment_gateways": READ,
         "versions": READ,
         "event_stores": READ,
+        **dict.fromkeys(TRANSACTION_TYPES, READ),
     },
     SALES_CHANNEL: {
         "external_payments": frozenset({"create", "retrieve", "update", "delete"}),
         "customers": frozenset({"create"}),
         "orders": frozenset({"create"}),
+        "payment_methods": READ,
         "payment_gateways": READ,
     },
     CUSTOMER: {
@@ -35,7 +39,9 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         "external_payments": CRUD,
         "customers": frozenset({"list", "retrieve", "update"}),
         "orders": frozenset({"list", "retrieve", "create", "update"}),
+        "payment_methods": READ,
         "payment_gateways": READ,
+        **dict.fromkeys(TRANSACTION_TYPES, READ),
     },
 }
 

@@ -14,18 +14,22 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, CharField, Model, QuerySet, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Concat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wallet import selectors, services
 from wallet.api.access import CUSTOMER, Access
 from wallet.api.query import FilterSpec
 from wallet.models import (
+    TRANSACTION_MODELS,
     AuditEntry,
     Customer,
     CustomerPaymentSource,
     ExternalPayment,
     Order,
     PaymentGateway,
+    PaymentMethod,
+    Transaction,
 )
 from wallet.selectors import Scope
 
@@ -129,6 +133,14 @@ class Resource:
 
 
 # --- shared pieces -------------------------------------------------------------------------
+
+# Commerce Layer's read-only transaction types, by the kind of gateway operation they show.
+TRANSACTION_TYPES = {
+    "authorizations": Transaction.Kind.AUTHORIZATION,
+    "captures": Transaction.Kind.CAPTURE,
+    "voids": Transaction.Kind.VOID,
+    "refunds": Transaction.Kind.REFUND,
+}
 
 REFERENCE_ATTRIBUTES = (
     Attribute("reference", create=OPTIONAL, update=True),
@@ -241,9 +253,11 @@ def create_order(access: Access, values: dict[str, Any]) -> Model:
         customer = selectors.customers(access.scope).get()
     return services.create_order(
         mode=access.scope.mode,
-        currency_code=values.get("currency_code", ""),
+        currency_code=values.get("currency_code") or None,
         total_amount_cents=values.get("total_amount_cents"),
         customer=customer,
+        customer_email=values.get("customer_email", ""),
+        payment_method=values.get("payment_method"),
         payment_gateway=values.get("payment_gateway"),
         number=values.get("number") or None,
         actor=access.actor,
@@ -251,12 +265,46 @@ def create_order(access: Access, values: dict[str, Any]) -> Model:
     )
 
 
+ORDER_TRIGGERS = (
+    "_customer_payment_source_id",
+    "_save_payment_source_to_customer_wallet",
+    "_place",
+    "_capture",
+    "_cancel",
+    "_refund",
+)
+
+
 def update_order(access: Access, order: Model, changes: dict[str, Any]) -> Model:
-    """PATCH /api/orders/:id; a customer cannot hand their order to nobody (or anybody) else."""
+    """PATCH /api/orders/:id: attributes, relationships and triggers as one service call.
+
+    A customer cannot hand their order to nobody (or anybody) else; the saved source a
+    ``_customer_payment_source_id`` names must be in the caller's scope.
+    """
+    changes = dict(changes)
+    triggers = {name: changes.pop(name) for name in ORDER_TRIGGERS if name in changes}
     owner = changes["customer"].pk if changes.get("customer") else None
     if access.role == CUSTOMER and "customer" in changes and owner != access.scope.customer_id:
         raise ValidationError({"customer": ValidationError(_("cannot be changed"), code="invalid")})
-    return services.update_order(order, changes, actor=access.actor)
+    source = None
+    source_id = triggers.get("_customer_payment_source_id")
+    if source_id:
+        source = CUSTOMER_PAYMENT_SOURCES.queryset(access.scope).filter(pk=source_id).first()
+        if source is None:
+            raise ValidationError(
+                {"_customer_payment_source_id": ValidationError(_("not found"), code="not_found")}
+            )
+    return services.change_order(
+        order,
+        changes,
+        pay_with_source=source,
+        save_to_wallet=triggers.get("_save_payment_source_to_customer_wallet") is True,
+        place=triggers.get("_place") is True,
+        capture=triggers.get("_capture") is True,
+        cancel=triggers.get("_cancel") is True,
+        refund=triggers.get("_refund") is True,
+        actor=access.actor,
+    )
 
 
 # --- the resource types --------------------------------------------------------------------
@@ -269,7 +317,8 @@ CUSTOMER_PAYMENT_SOURCES = Resource(
     attributes=(
         Attribute("name"),
         Attribute("customer_token", create=OPTIONAL, update=True),
-        Attribute("payment_source_token", create=REQUIRED, update=True),
+        # Required without a payment_source, whose tokens are copied otherwise (the service).
+        Attribute("payment_source_token", create=OPTIONAL, update=True),
         *TIMESTAMPS,
         *REFERENCE_ATTRIBUTES,
         Attribute("default", "boolean", source="is_default", create=OPTIONAL, update=True),
@@ -291,6 +340,8 @@ CUSTOMER_PAYMENT_SOURCES = Resource(
             create=OPTIONAL,
             update=True,
         ),
+        # The payment method of the order the card was paid on (annotated by the selector).
+        Relationship("payment_method", "payment_methods", fk="payment_method_id"),
         *audit_relationships("customer_payment_sources"),
     ),
     filters=FilterSpec(
@@ -358,6 +409,8 @@ CUSTOMERS = Resource(
     attributes=(
         Attribute("email", create=REQUIRED, update=True),
         Attribute("password", create=OPTIONAL, update=True, readable=False),
+        # A customer changing their own password proves the current one (integrations need not).
+        Attribute("current_password", update=True, readable=False),
         Attribute("status"),
         *TIMESTAMPS,
         *REFERENCE_ATTRIBUTES,
@@ -387,7 +440,13 @@ CUSTOMERS = Resource(
         sortable={**COMMON_SORTS, "email": "email", "status": "status"},
     ),
     create=create_customer,
-    update=lambda access, obj, changes: services.update_customer(obj, changes, actor=access.actor),
+    update=lambda access, obj, changes: services.update_customer(
+        obj,
+        changes,
+        actor=access.actor,
+        keep_token_id=access.token_id,
+        keep_session_key=access.session_key,
+    ),
     delete=lambda access, obj: services.delete_customer(obj, actor=access.actor),
 )
 
@@ -399,8 +458,10 @@ ORDERS = Resource(
         Attribute("number", create=OPTIONAL, update=True),
         Attribute("status"),
         Attribute("payment_status"),
-        Attribute("currency_code", create=REQUIRED, update=True),
-        Attribute("total_amount_cents", "integer", create=REQUIRED, update=True),
+        Attribute("customer_email", create=OPTIONAL, update=True),
+        Attribute("currency_code", create=OPTIONAL, update=True),
+        Attribute("total_amount_cents", "integer", create=OPTIONAL, update=True),
+        Attribute("formatted_total_amount", getter=lambda order: order.total_amount),
         Attribute("placed_at", "datetime"),
         *TIMESTAMPS,
         *REFERENCE_ATTRIBUTES,
@@ -413,6 +474,9 @@ ORDERS = Resource(
         ),
         Attribute("_customer_payment_source_id", update=True, readable=False, trigger=True),
         Attribute("_place", "boolean", update=True, readable=False, trigger=True),
+        Attribute("_capture", "boolean", update=True, readable=False, trigger=True),
+        Attribute("_cancel", "boolean", update=True, readable=False, trigger=True),
+        Attribute("_refund", "boolean", update=True, readable=False, trigger=True),
     ),
     relationships=(
         Relationship(
@@ -424,11 +488,26 @@ ORDERS = Resource(
             update=True,
         ),
         Relationship(
+            "payment_method",
+            "payment_methods",
+            fk="payment_method_id",
+            field="payment_method",
+            create=OPTIONAL,
+            update=True,
+        ),
+        Relationship(
             "payment_gateway",
             "payment_gateways",
             fk="payment_gateway_id",
             field="payment_gateway",
             create=OPTIONAL,
+            update=True,
+        ),
+        Relationship(
+            "payment_source",
+            "external_payments",
+            fk="payment_source_id",
+            field="payment_source",
             update=True,
         ),
         Relationship(
@@ -449,6 +528,18 @@ ORDERS = Resource(
             ),
             parent_key=lambda order: order.customer_id,
             child_key=lambda source: source.customer_id,
+        ),
+        *(
+            Relationship(
+                type_name,
+                type_name,
+                many=True,
+                load=lambda scope, keys, kind=kind: selectors.transactions(scope, kind).filter(
+                    payment__order_id__in=keys
+                ),
+                child_key=lambda transaction: transaction.order_id,
+            )
+            for type_name, kind in TRANSACTION_TYPES.items()
         ),
         *audit_relationships("orders"),
     ),
@@ -480,6 +571,79 @@ ORDERS = Resource(
     delete=lambda access, obj: services.delete_order(obj, actor=access.actor),
 )
 
+
+def update_payment_method(access: Access, method: Model, changes: dict[str, Any]) -> Model:
+    """PATCH /api/payment_methods/:id; ``_disable`` and ``_enable`` set ``disabled_at``."""
+    changes = dict(changes)
+    disable, enable = changes.pop("_disable", None), changes.pop("_enable", None)
+    if disable is True:
+        changes["disabled_at"] = timezone.now()
+    elif enable is True:
+        changes["disabled_at"] = None
+    return services.update_payment_method(method, changes, actor=access.actor)
+
+
+PAYMENT_METHODS = Resource(
+    type="payment_methods",
+    model=PaymentMethod,
+    selector=selectors.payment_methods,
+    attributes=(
+        Attribute("payment_source_type", create=OPTIONAL, update=True),
+        Attribute("name", create=OPTIONAL, update=True),
+        Attribute("currency_code", create=OPTIONAL, update=True),
+        Attribute("moto", "boolean", create=OPTIONAL, update=True),
+        Attribute("require_capture", "boolean", create=OPTIONAL, update=True),
+        Attribute("auto_place", "boolean", create=OPTIONAL, update=True),
+        Attribute("auto_capture", "boolean", create=OPTIONAL, update=True),
+        Attribute("price_amount_cents", "integer", create=OPTIONAL, update=True),
+        Attribute("disabled_at", "datetime"),
+        *TIMESTAMPS,
+        *REFERENCE_ATTRIBUTES,
+        Attribute("_disable", "boolean", update=True, readable=False, trigger=True),
+        Attribute("_enable", "boolean", update=True, readable=False, trigger=True),
+    ),
+    relationships=(
+        Relationship(
+            "payment_gateway",
+            "payment_gateways",
+            fk="payment_gateway_id",
+            field="payment_gateway",
+            create=REQUIRED,
+            update=True,
+        ),
+        *audit_relationships("payment_methods"),
+    ),
+    filters=FilterSpec(
+        fields={
+            **COMMON_FILTERS,
+            "name": "name",
+            "payment_source_type": "payment_source_type",
+            "currency_code": "currency_code",
+            "moto": "moto",
+            "require_capture": "require_capture",
+            "auto_place": "auto_place",
+            "auto_capture": "auto_capture",
+            "price_amount_cents": "price_amount_cents",
+            "disabled_at": "disabled_at",
+            "payment_gateway_id": "payment_gateway_id",
+        },
+        json_fields=METADATA,
+        sortable={
+            **COMMON_SORTS,
+            "name": "name",
+            "currency_code": "currency_code",
+            "price_amount_cents": "price_amount_cents",
+            "disabled_at": "disabled_at",
+        },
+    ),
+    create=lambda access, values: services.create_payment_method(
+        mode=access.scope.mode, values=values, actor=access.actor
+    ),
+    update=update_payment_method,
+    delete=lambda access, obj: services.delete_payment_method(obj, actor=access.actor),
+    default_ordering=("name", "pk"),
+)
+
 PAYMENT_GATEWAYS = Resource(
     type="payment_gateways",
     model=PaymentGateway,
@@ -500,6 +664,43 @@ PAYMENT_GATEWAYS = Resource(
     ),
     default_ordering=("name", "pk"),
 )
+
+
+def transaction_resource(type_name: str, kind: str) -> Resource:
+    """A read-only type of gateway transactions: ``authorizations``, ``captures`` …"""
+    return Resource(
+        type=type_name,
+        model=TRANSACTION_MODELS[kind],
+        selector=lambda scope: selectors.transactions(scope, kind),
+        actions=frozenset({"list", "retrieve"}),
+        attributes=(
+            Attribute("currency_code"),
+            Attribute("amount_cents", "integer"),
+            Attribute("succeeded", "boolean"),
+            Attribute("message"),
+            Attribute("token"),
+            Attribute("created_at", "datetime"),
+            Attribute("updated_at", "datetime", getter=lambda record: record.created_at),
+        ),
+        relationships=(Relationship("order", "orders", fk="order_id"),),
+        filters=FilterSpec(
+            fields={
+                "id": "id",
+                "succeeded": "succeeded",
+                "amount_cents": "amount_cents",
+                "currency_code": "currency_code",
+                "order_id": "payment__order_id",
+                "created_at": "created_at",
+                "updated_at": "created_at",
+            },
+            sortable={
+                "id": "id",
+                "amount_cents": "amount_cents",
+                "created_at": "created_at",
+                "updated_at": "created_at",
+            },
+        ),
+    )
 
 
 def payload(changes: dict[str, Any]) -> dict[str, Any]:
@@ -572,8 +773,10 @@ RESOURCES: dict[str, Resource] = {
         EXTERNAL_PAYMENTS,
         CUSTOMERS,
         ORDERS,
+        PAYMENT_METHODS,
         PAYMENT_GATEWAYS,
         VERSIONS,
         EVENT_STORES,
+        *(transaction_resource(name, kind) for name, kind in TRANSACTION_TYPES.items()),
     )
 }

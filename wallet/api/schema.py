@@ -73,7 +73,12 @@ def _name_model_types() -> None:
         "customers",
         "orders",
         "payment_gateways",
+        "payment_methods",
         "versions",
+        "authorizations",
+        "captures",
+        "voids",
+        "refunds",
     ):
         model = RESOURCES[type_name].model
         if not hasattr(model, "JSONAPIMeta"):

@@ -21,6 +21,7 @@ from drf_spectacular_jsonapi.schemas.openapi import JsonApiAutoSchema
 from drf_spectacular_jsonapi.schemas.pagination import JsonApiPageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from wallet import selectors, services
@@ -41,7 +42,6 @@ from wallet.api.pagination import paginate_cursor, paginate_numbers, validate_pa
 from wallet.api.permissions import is_allowed
 from wallet.api.query import QueryError, apply_filters, parse_sort
 from wallet.api.resources import (
-    CUSTOMER_PAYMENT_SOURCES,
     NO,
     REQUIRED,
     RESOURCES,
@@ -119,6 +119,7 @@ class JsonApiView(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         """Negotiate, then resolve the caller: 401 ``INVALID_TOKEN`` when unknown."""
+        check_format_override(request, self.renderer_classes)
         super().initial(request, *args, **kwargs)
         access = resolve_access(request._request)
         if access is None:
@@ -211,6 +212,24 @@ class JsonApiView(APIView):
                 exc, relationships=relationships, field_names=field_names
             )
         return errors.to_api_error(exc)
+
+
+def check_format_override(request: Request, renderer_classes: list[Any]) -> None:
+    """Refuse a ``format`` query parameter (DRF's URL format override) naming no renderer.
+
+    DRF ignores an empty one and answers 404 for an unknown one; both are bad parameters.
+    """
+    parameter = api_settings.URL_FORMAT_OVERRIDE
+    if not parameter or parameter not in request.query_params:
+        return
+    formats = [renderer.format for renderer in renderer_classes]
+    if request.query_params[parameter] not in formats:
+        raise errors.bad_parameter(
+            "BAD_REQUEST",
+            parameter,
+            _("%(parameter)s must be one of: %(formats)s")
+            % {"parameter": parameter, "formats": ", ".join(formats)},
+        )
 
 
 # --- request bodies ----------------------------------------------------------------------------
@@ -468,14 +487,13 @@ class ItemView(JsonApiView):
         if subject is not None:
             # Moving a payment to another order answers to the same rule as creating it there.
             self.allow(resource.type, "update", subject)
+        # Attributes, relationships and triggers go to the service together: all or nothing.
+        values.update(body.triggers())
         try:
             if values:
                 obj = resource.update(self.access, obj, values)
         except (DjangoValidationError, services.WalletError) as exc:
             raise self.write_error(resource, exc) from exc
-        triggers = body.triggers()
-        if triggers:
-            run_order_triggers(self, obj, triggers)
         obj = self.get_object(resource, pk)
         return Response(build_document(resource, obj, ctx, many=False))
 
@@ -520,6 +538,7 @@ class RelationshipView(JsonApiView):
         parent_resource = self.resource
         rel = parent_resource.relationship_map[self.relationship]
         self.allow(rel.target, "list" if rel.many else "retrieve")
+        parse_fields(request.query_params)  # validated as on every route, though linkage has none
         parent = self.get_object(parent_resource, pk)
         self.allow(parent_resource.type, "retrieve", parent)
         base = self.request.build_absolute_uri(reverse("wallet-api:root"))
@@ -546,46 +565,6 @@ def related_queryset(
     if key is None:
         return target.queryset(access.scope).none()
     return rel.load(access.scope, [key])
-
-
-def run_order_triggers(view: JsonApiView, order: Model, triggers: dict[str, Any]) -> None:
-    """Run the order's write-only triggers: pay with a saved source, place, save to wallet."""
-    access = view.access
-    resource = view.resource
-    source_id = triggers.get("_customer_payment_source_id")
-    steps: list[tuple[str, Callable[[], Any]]] = []
-    if source_id:
-        name = "_customer_payment_source_id"
-        source = CUSTOMER_PAYMENT_SOURCES.queryset(access.scope).filter(pk=source_id).first()
-        if source is None:
-            raise _invalid(f"/data/attributes/{name}", name, _("not found"), "not_found")
-        steps.append(
-            (name, lambda: services.pay_order_with_source(order, source, actor=access.actor))
-        )
-    if triggers.get("_place") is True:
-        steps.append(("_place", lambda: services.place_order(order, actor=access.actor)))
-    if triggers.get("_save_payment_source_to_customer_wallet") is True:
-        name = "_save_payment_source_to_customer_wallet"
-
-        def save() -> Any:
-            return services.save_order_payment_to_wallet(order, actor=access.actor)
-
-        steps.append((name, save))
-    for name, step in steps:
-        try:
-            step()
-        except services.WalletError as exc:
-            if exc.field is None:
-                exc.field = name
-            raise view.write_error(resource, exc) from exc
-        except DjangoValidationError as exc:
-            raise view.write_error(
-                resource,
-                exc,
-                customer_payment_source=name,
-                customer=name,
-                payment=name,
-            ) from exc
 
 
 def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:

@@ -1,0 +1,152 @@
+"""Concurrent checkouts through the API and the storefront, with real threads on PostgreSQL.
+
+Every thread has its own client and database connection; all start together on a barrier.
+"""
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from tests import factories
+from wallet.models import CustomerPaymentSource, ExternalPayment, Order, Transaction
+from wallet.oauth import create_credential
+
+JSONAPI = "application/vnd.api+json"
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="concurrency guarantees need PostgreSQL row locks; SQLite serializes all writes",
+    ),
+]
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_unlimited(settings):
+    """Cheap password hashing, and rate limits out of the way of 30 requests of one token."""
+    from django.core.cache import cache
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.WALLET = {
+        "RATE_LIMITS": {"test": [(100_000, 60)], "live": [(100_000, 60)], "token": [(1000, 60)]}
+    }
+    cache.clear()
+
+
+def run_together(count: int, call: Callable[[int], Any]) -> list[Any]:
+    """Run ``call(i)`` in ``count`` threads released at once; return what each returned."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = []
+    lock = threading.Lock()
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait()
+            outcome = call(index)
+        except BaseException as exc:  # a crash is an outcome the test must see
+            outcome = exc
+        finally:
+            connection.close()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def integration_token() -> str:
+    """A client-credentials token of a new test-mode integration."""
+    credential, secret = create_credential(name="races", kind="integration", mode="test")
+    answer = Client().post(
+        "/oauth/token",
+        {
+            "grant_type": "client_credentials",
+            "client_id": credential.application.client_id,
+            "client_secret": secret,
+        },
+    )
+    assert answer.status_code == 200, answer.content
+    return answer.json()["access_token"]
+
+
+def test_thirty_parallel_pay_and_place_requests_authorize_once():
+    token = integration_token()
+    order = factories.OrderFactory(number="400001")
+    sources = [
+        factories.CustomerPaymentSourceFactory(customer=order.customer, last4=f"{5000 + n}")
+        for n in range(30)
+    ]
+
+    def pay_and_place(index: int) -> int:
+        body = {
+            "data": {
+                "type": "orders",
+                "id": order.pk,
+                "attributes": {"_customer_payment_source_id": sources[index].pk, "_place": True},
+            }
+        }
+        response = Client().patch(
+            f"/api/orders/{order.pk}",
+            json.dumps(body),
+            content_type=JSONAPI,
+            HTTP_ACCEPT=JSONAPI,
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+        return response.status_code
+
+    statuses = run_together(30, pay_and_place)
+
+    assert all(isinstance(status, int) for status in statuses), statuses
+    assert set(statuses) <= {200, 409, 422}, statuses
+    assert statuses.count(200) == 1
+    payments = ExternalPayment.objects.filter(order=order)
+    assert payments.count() == 1
+    assert Transaction.objects.filter(payment__order=order).count() == 1
+    order.refresh_from_db()
+    assert order.payment_status == Order.PaymentStatus.AUTHORIZED
+
+
+def test_twenty_quick_submits_of_a_new_saved_card_pay_once_and_save_once():
+    customer = factories.CustomerFactory()
+    order = factories.OrderFactory(customer=customer, number="400002")
+    url = reverse("wallet:payment", kwargs={"order_id": order.pk})
+    form = {
+        "payment_method": "new",
+        "payment_source_token": "tok_test_visa_4242_1230",
+        "card_holder_name": "Ada Lovelace",
+        "save_card": "on",
+    }
+
+    clients = []
+    for _ in range(20):
+        client = Client()
+        client.force_login(customer.user)
+        clients.append(client)
+
+    def submit(index: int) -> tuple[int, str]:
+        response = clients[index].post(url, form)
+        return response.status_code, response.get("Location", "")
+
+    answers = run_together(20, submit)
+
+    assert all(isinstance(answer, tuple) for answer in answers), answers
+    confirmation = reverse("wallet:confirmation", kwargs={"order_id": order.pk})
+    assert {answer for answer in answers} == {(302, confirmation)}, answers
+    assert ExternalPayment.objects.filter(order=order).count() == 1
+    assert Transaction.objects.filter(payment__order=order).count() == 1
+    source = CustomerPaymentSource.objects.get(customer=customer)
+    assert ExternalPayment.objects.get(order=order).wallet_id == source.pk
+    assert re.fullmatch(r"XXXX-XXXX-XXXX-4242", source.name)
