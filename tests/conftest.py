@@ -76,3 +76,14 @@ def customer(db):
 def staff_user(db):
     """A superuser for the admin."""
     return factories.UserFactory(username="admin@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_test_thread():
+    """Every test starts in English: a request's LocaleMiddleware leaves its language active in
+    the thread, and a later test rendering in this thread would inherit it."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")

@@ -31,7 +31,6 @@ from django.utils.translation import ngettext
 
 from wallet import services
 from wallet.cards import describe_source
-from wallet.money import format_money
 from wallet.models import (
     AuditEntry,
     Customer,
@@ -42,6 +41,7 @@ from wallet.models import (
     PaymentMethod,
     Transaction,
 )
+from wallet.money import format_money
 
 MASK = "••••"
 # Model fields holding gateway tokens: never rendered in full.
