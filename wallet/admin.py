@@ -699,17 +699,8 @@ class PaymentMethodAdmin(WalletModelAdmin):
     list_filter = ("mode", "payment_gateway", "auto_capture", "disabled_at", "created_at")
     list_select_related = ("payment_gateway",)
     search_fields = ("name", "reference", "=id")
-    method_fields = (
-        "name",
-        "payment_source_type",
-        "payment_gateway",
-        "currency_code",
-        "moto",
-        "require_capture",
-        "auto_place",
-        "auto_capture",
-        "price_amount_cents",
-        "disabled_at",
+    method_fields = tuple(
+        name for name in services.PAYMENT_METHOD_FIELDS if name not in REFERENCE_FIELDS
     )
     add_fields = ("mode", *method_fields, *REFERENCE_FIELDS)
     change_fields = (*method_fields, *REFERENCE_FIELDS)

@@ -227,22 +227,25 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
     }
 
 
+# What a payment method is made of: what creates take, what updates change, what is audited.
+PAYMENT_METHOD_FIELDS = (
+    "name",
+    "payment_source_type",
+    "payment_gateway",
+    "currency_code",
+    "moto",
+    "require_capture",
+    "auto_place",
+    "auto_capture",
+    "price_amount_cents",
+    "disabled_at",
+    "reference",
+    "reference_origin",
+    "metadata",
+)
+
 AUDITED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
-    PaymentMethod: (
-        "name",
-        "payment_source_type",
-        "payment_gateway",
-        "currency_code",
-        "moto",
-        "require_capture",
-        "auto_place",
-        "auto_capture",
-        "price_amount_cents",
-        "disabled_at",
-        "reference",
-        "reference_origin",
-        "metadata",
-    ),
+    PaymentMethod: PAYMENT_METHOD_FIELDS,
     Customer: ("email", "user", "status", "reference", "reference_origin", "metadata"),
     Order: (
         "number",
@@ -953,22 +956,6 @@ def update_order(order: Order, changes: dict[str, Any], *, actor: Actor = SYSTEM
 
 
 # --- payment methods -----------------------------------------------------------------------
-
-PAYMENT_METHOD_FIELDS = (
-    "name",
-    "payment_source_type",
-    "payment_gateway",
-    "currency_code",
-    "moto",
-    "require_capture",
-    "auto_place",
-    "auto_capture",
-    "price_amount_cents",
-    "disabled_at",
-    "reference",
-    "reference_origin",
-    "metadata",
-)
 
 
 def create_payment_method(
