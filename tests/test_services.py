@@ -836,8 +836,10 @@ def test_generated_order_numbers_are_never_card_numbers(customer, monkeypatch):
 
     # 261122-000019 is Luhn-valid: the generator must pass it over.
     draws = iter([19, 17])
-    monkeypatch.setattr(services.secrets, "randbelow", lambda _: next(draws))
-    monkeypatch.setattr(services.timezone, "now", lambda: datetime(2026, 11, 22, tzinfo=UTC))
+    from wallet.services import orders
+
+    monkeypatch.setattr(orders.secrets, "randbelow", lambda _: next(draws))
+    monkeypatch.setattr(orders.timezone, "now", lambda: datetime(2026, 11, 22, tzinfo=UTC))
     order = services.create_order(
         mode="test", currency_code="EUR", total_amount_cents=100, customer=customer
     )

@@ -28,7 +28,8 @@ STOREFRONT_PYTHON = (
     ROOT / "wallet" / "cards.py",
     ROOT / "wallet" / "money.py",
     ROOT / "wallet" / "validators.py",
-    ROOT / "wallet" / "services.py",
+    ROOT / "wallet" / "exceptions.py",
+    *sorted((ROOT / "wallet" / "services").glob("*.py")),
     *sorted((ROOT / "wallet" / "templatetags").glob("*.py")),
 )
 GETTEXT_FUNCTIONS = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy"}

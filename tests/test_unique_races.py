@@ -31,7 +31,13 @@ def taken_fields(error: ValidationError) -> dict[str, list[str]]:
 @pytest.fixture
 def lose_every_race(monkeypatch):
     """Skip the services' validation, as if a concurrent write took the value just after it."""
-    monkeypatch.setattr(services, "_validate", lambda instance: None)
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(services.__path__):
+        submodule = importlib.import_module(f"wallet.services.{module.name}")
+        if hasattr(submodule, "validate_record"):
+            monkeypatch.setattr(submodule, "validate_record", lambda instance: None)
 
 
 # --- the services ------------------------------------------------------------------------------
