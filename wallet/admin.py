@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from wallet import services
+from wallet.audit import GATEWAY_FIELDS, PAYMENT_METHOD_FIELDS
 from wallet.cards import describe_source
 from wallet.models import (
     AuditEntry,
@@ -642,21 +643,7 @@ class PaymentGatewayAdmin(WalletModelAdmin):
     list_display = ("name", "kind", "mode", "has_shared_secret", "disabled_at", "created_at")
     list_filter = ("mode", "kind", "disabled_at", "created_at", "updated_at")
     search_fields = ("name", "reference", "=id")
-    gateway_fields = (
-        "name",
-        "kind",
-        "authorize_url",
-        "capture_url",
-        "void_url",
-        "refund_url",
-        "token_url",
-        "shared_secret",
-        "secret_key",
-        "publishable_key",
-        "webhook_secret",
-        "api_base",
-        "disabled_at",
-    )
+    gateway_fields = GATEWAY_FIELDS
     add_fields = ("mode", *gateway_fields, *REFERENCE_FIELDS)
     change_fields = (*gateway_fields, *REFERENCE_FIELDS)
     view_only_swaps = {
@@ -699,9 +686,7 @@ class PaymentMethodAdmin(WalletModelAdmin):
     list_filter = ("mode", "payment_gateway", "auto_capture", "disabled_at", "created_at")
     list_select_related = ("payment_gateway",)
     search_fields = ("name", "reference", "=id")
-    method_fields = tuple(
-        name for name in services.PAYMENT_METHOD_FIELDS if name not in REFERENCE_FIELDS
-    )
+    method_fields = tuple(name for name in PAYMENT_METHOD_FIELDS if name not in REFERENCE_FIELDS)
     add_fields = ("mode", *method_fields, *REFERENCE_FIELDS)
     change_fields = (*method_fields, *REFERENCE_FIELDS)
 

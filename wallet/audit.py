@@ -120,6 +120,23 @@ def audit_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[
     }
 
 
+# What a gateway is configured with (the admin's form lists the same fields).
+GATEWAY_FIELDS = (
+    "name",
+    "kind",
+    "authorize_url",
+    "capture_url",
+    "void_url",
+    "refund_url",
+    "token_url",
+    "shared_secret",
+    "secret_key",
+    "publishable_key",
+    "webhook_secret",
+    "api_base",
+    "disabled_at",
+)
+
 # What a payment method is made of: what creates take, what updates change, what is audited.
 PAYMENT_METHOD_FIELDS = (
     "name",
@@ -155,24 +172,7 @@ AUDITED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
         "reference_origin",
         "metadata",
     ),
-    PaymentGateway: (
-        "name",
-        "kind",
-        "authorize_url",
-        "capture_url",
-        "void_url",
-        "refund_url",
-        "token_url",
-        "shared_secret",
-        "secret_key",
-        "publishable_key",
-        "webhook_secret",
-        "api_base",
-        "disabled_at",
-        "reference",
-        "reference_origin",
-        "metadata",
-    ),
+    PaymentGateway: (*GATEWAY_FIELDS, "reference", "reference_origin", "metadata"),
     ExternalPayment: (
         "order",
         "payment_gateway",

@@ -100,10 +100,7 @@ def payment_sources(scope: Scope) -> QuerySet[CustomerPaymentSource]:
     """
     if scope.role == "sales_channel":
         return CustomerPaymentSource.objects.none()
-    # A source's payment method is the one of the order it was paid on.
-    queryset = CustomerPaymentSource.objects.filter(mode=scope.mode).annotate(
-        payment_method_id=F("payment_source__order__payment_method_id")
-    )
+    queryset = CustomerPaymentSource.objects.filter(mode=scope.mode)
     if scope.is_customer:
         queryset = queryset.filter(customer_id=scope.customer_id)
     return queryset

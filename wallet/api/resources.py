@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, CharField, Model, QuerySet, Value, When
+from django.db.models import Case, CharField, F, Model, QuerySet, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -184,9 +184,14 @@ def audit_relationships(resource_type: str) -> tuple[Relationship, ...]:
     )
 
 
-def annotate_source_name(queryset: QuerySet) -> QuerySet:
-    """Annotate ``name_value``: the ``name`` property in SQL, so the API can filter by it."""
+def annotate_source(queryset: QuerySet) -> QuerySet:
+    """Annotate what the API shows of a saved source beyond its columns.
+
+    ``name_value``: the ``name`` property in SQL, so the API can filter by it;
+    ``payment_method_id``: the payment method of the order the card was paid on.
+    """
     return queryset.annotate(
+        payment_method_id=F("payment_source__order__payment_method_id"),
         name_value=Case(
             When(
                 payment_instrument__card_last_digits__isnull=False,
@@ -198,7 +203,7 @@ def annotate_source_name(queryset: QuerySet) -> QuerySet:
             ),
             default=Value(""),
             output_field=CharField(),
-        )
+        ),
     )
 
 
@@ -313,7 +318,7 @@ CUSTOMER_PAYMENT_SOURCES = Resource(
     type="customer_payment_sources",
     model=CustomerPaymentSource,
     selector=selectors.payment_sources,
-    annotate=annotate_source_name,
+    annotate=annotate_source,
     attributes=(
         Attribute("name"),
         Attribute("customer_token", create=OPTIONAL, update=True),
@@ -340,7 +345,7 @@ CUSTOMER_PAYMENT_SOURCES = Resource(
             create=OPTIONAL,
             update=True,
         ),
-        # The payment method of the order the card was paid on (annotated by the selector).
+        # The payment method of the order the card was paid on (``annotate_source``).
         Relationship("payment_method", "payment_methods", fk="payment_method_id"),
         *audit_relationships("customer_payment_sources"),
     ),

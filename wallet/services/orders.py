@@ -58,10 +58,10 @@ def create_order(
     order sets neither its total nor its gateway: what is charged is the shop's to set.
     """
     if actor.owner_type == "customer":
-        _refuse_customer_repricing(
-            Order(total_amount_cents=0, payment_gateway=None),
-            {"total_amount_cents": total_amount_cents or 0, "payment_gateway": payment_gateway},
-        )
+        if total_amount_cents:
+            raise _readonly_for_customer("total_amount_cents")
+        if payment_gateway is not None:
+            raise _readonly_for_customer("payment_gateway")
     order = Order(
         mode=mode,
         number=number or _next_order_number(mode),
@@ -127,6 +127,12 @@ CUSTOMER_READONLY_ORDER_FIELDS = (
 )
 
 
+def _readonly_for_customer(field: str) -> ValidationError:
+    return ValidationError(
+        {field: ValidationError(_("can't be changed by the customer"), code="readonly")}
+    )
+
+
 def _refuse_customer_repricing(order: Order, changes: dict[str, Any]) -> None:
     """Refuse a customer's change of the amount, currency, gateway or status of their order."""
     for field in CUSTOMER_READONLY_ORDER_FIELDS:
@@ -138,9 +144,7 @@ def _refuse_customer_repricing(order: Order, changes: dict[str, Any]) -> None:
         if isinstance(new, models.Model):
             new = new.pk
         if new != field_value(order, field):
-            raise ValidationError(
-                {field: ValidationError(_("can't be changed by the customer"), code="readonly")}
-            )
+            raise _readonly_for_customer(field)
 
 
 def update_order(order: Order, changes: dict[str, Any], *, actor: Actor = SYSTEM) -> Order:
@@ -162,7 +166,7 @@ def update_order(order: Order, changes: dict[str, Any], *, actor: Actor = SYSTEM
     if "customer_email" in changes:
         changes["customer_email"] = (changes["customer_email"] or "").strip().lower()
     if changes.get("currency_code"):
-        changes = {**changes, "currency_code": changes["currency_code"].upper()}
+        changes["currency_code"] = changes["currency_code"].upper()
     return update_record(order, changes, actor=actor)
 
 
