@@ -85,7 +85,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections (no connect per request), checked before reuse after a restart.
 DATABASES["default"]["CONN_MAX_AGE"] = 60 if not DEBUG else 0
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = not DEBUG
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers queue for SQLite's write lock instead of failing with "database is
     # locked": every transaction takes the lock when it begins (a deferred one cannot wait when
@@ -165,10 +167,9 @@ WALLET = {
 
 # OAuth2 (django-oauth-toolkit): tokens for integrations, sales channels and customers.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# The wallet's token views bring their own validator and backend, and the access token lifetime
+# is WALLET["ACCESS_TOKEN_EXPIRE_SECONDS"]: only what DOT itself reads is set here.
 OAUTH2_PROVIDER = {
-    "OAUTH2_VALIDATOR_CLASS": "wallet.oauth.WalletOAuth2Validator",
-    "OAUTH2_BACKEND_CLASS": "wallet.oauth.WalletOAuthLibCore",
-    "ACCESS_TOKEN_EXPIRE_SECONDS": 7200,
     "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,

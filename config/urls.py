@@ -10,7 +10,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("wallet.api.urls")),
-    path("oauth/", include("wallet.oauth_urls")),
+    path("oauth/", include("wallet.oauth.urls")),
     path(".well-known/jwks.json", jwks, name="jwks"),
     path("", include("wallet.urls")),
 ]

@@ -30,12 +30,6 @@ MODELS = [Customer, Order, PaymentGateway, ExternalPayment, CustomerPaymentSourc
 ALL_MODELS = [*MODELS, Transaction, AuditEntry]
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    """Hash passwords cheaply; these tests are not about passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def changelist_url(model) -> str:
     return reverse(f"admin:wallet_{model._meta.model_name}_changelist")
 

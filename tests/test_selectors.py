@@ -13,12 +13,6 @@ from wallet.selectors import Scope
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    """Hash the factories' passwords cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world():
     """Two test-mode customers and one live-mode customer, each with an order, payment, source."""
@@ -172,15 +166,26 @@ def test_available_payment_sources_are_the_order_customers_wallet(world):
     extra = factories.CustomerPaymentSourceFactory(
         customer=world["alice"]["customer"], is_default=True
     )
-    assert list(selectors.available_payment_sources(alice_order)) == [
+    scope = Scope(mode="test")
+    assert list(selectors.available_payment_sources(scope, [alice_order.customer_id])) == [
         extra,
         world["alice"]["source"],
     ]
 
 
+def test_available_payment_sources_stay_in_the_scope(world):
+    alice, live = world["alice"]["customer"], world["live"]["customer"]
+    bob_reads = Scope(mode="test", customer_id=world["bob"]["customer"].pk, role="customer")
+    assert not selectors.available_payment_sources(bob_reads, [alice.pk]).exists()
+    assert not selectors.available_payment_sources(Scope(mode="test"), [live.pk]).exists()
+    guest = Scope(mode="test", role="sales_channel")
+    assert not selectors.available_payment_sources(guest, [alice.pk]).exists()
+
+
 def test_a_guest_order_has_no_available_payment_sources(world):
     guest_order = factories.OrderFactory(customer=None)
-    assert not selectors.available_payment_sources(guest_order).exists()
+    scope = Scope(mode="test")
+    assert not selectors.available_payment_sources(scope, [guest_order.customer_id]).exists()
 
 
 def test_order_for_checkout_finds_the_customers_own_order(world):

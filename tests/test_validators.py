@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from wallet.validators import (
+    has_nul,
     is_card_number,
     luhn_valid,
     validate_json_object,
@@ -128,3 +129,31 @@ def test_json_object_refuses_a_card_number_sent_as_a_whole_float():
     with pytest.raises(ValidationError) as exc:
         validate_json_object({"pan": 4242424242424242.0})
     assert exc.value.code == "card_number"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a\x00b",
+        ["ok", "\x00"],
+        {"key": {"deeper": ["x", "nul\x00"]}},
+        {"k\x00ey": "value"},  # keys too
+        ("tuple", "\x00"),
+    ],
+)
+def test_a_nul_character_is_found_anywhere_in_a_value(value):
+    assert has_nul(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["", "plain", "%00", "\\u0000", {"key": ["a", 0, None, 1.5]}, None, 42]
+)
+def test_values_without_a_nul_character_pass(value):
+    assert not has_nul(value)
+
+
+def test_nul_search_survives_any_nesting():
+    value: list = ["\x00"]
+    for _ in range(100_000):
+        value = [value]
+    assert has_nul(value)

@@ -12,5 +12,5 @@ class WalletConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Register the system checks and the admin of API credentials."""
-        from wallet import admin_credentials, checks  # noqa: F401
+        """Register the system checks (the admins register through ``admin.autodiscover``)."""
+        from wallet import checks  # noqa: F401

@@ -2,9 +2,16 @@
 
 from typing import Any
 
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from wallet.conf import DEFAULTS, wallet_settings
+
+# DOT settings the wallet's token views override, with what replaces each.
+IGNORED_DOT_SETTINGS = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 'WALLET["ACCESS_TOKEN_EXPIRE_SECONDS"]',
+    "OAUTH2_VALIDATOR_CLASS": "wallet.oauth.validators.WalletOAuth2Validator, always",
+    "OAUTH2_BACKEND_CLASS": "wallet.oauth.validators.WalletOAuthLibCore, always",
+}
 
 
 @register()
@@ -19,6 +26,23 @@ def check_wallet_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     if wallet_settings.MODE not in ("test", "live"):
         errors.append(Error("WALLET['MODE'] must be 'test' or 'live'.", id="wallet.E002"))
     return errors
+
+
+@register()
+def check_ignored_oauth_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Name the ``OAUTH2_PROVIDER`` settings the wallet's token views never read."""
+    from django.conf import settings
+
+    configured = getattr(settings, "OAUTH2_PROVIDER", {}) or {}
+    return [
+        Warning(
+            f"OAUTH2_PROVIDER[{name!r}] is ignored by the wallet's token endpoint.",
+            hint=f"Remove it; the wallet uses {replacement}.",
+            id="wallet.W001",
+        )
+        for name, replacement in IGNORED_DOT_SETTINGS.items()
+        if name in configured
+    ]
 
 
 @register()

@@ -24,7 +24,6 @@ JSON:API error ``TOO_MANY_REQUESTS``.
 """
 
 import hashlib
-import json
 import logging
 import math
 import threading
@@ -41,17 +40,41 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from wallet.api.access import resolve_access
-from wallet.api.errors import is_database_outage
+from wallet.api.errors import ApiError, error_response, is_database_outage
 from wallet.conf import DEFAULTS, wallet_settings
 
 logger = logging.getLogger(__name__)
 
 API_NAMESPACE = "wallet-api"
 OAUTH_NAMESPACE = "wallet-oauth"
-JSONAPI_MEDIA_TYPE = "application/vnd.api+json"
 
 # The limiter reads time through this function; tests replace it to move time forward.
 clock: Callable[[], float] = time.time
+
+
+def _cache_errors() -> tuple[type[Exception], ...]:
+    """What a cache backend raises when its server cannot be reached or does not answer.
+
+    Socket errors and timeouts are ``OSError`` (``ConnectionError`` and ``TimeoutError``
+    included); redis-py's and pymemcache's own errors are added when they are installed.
+    """
+    errors: list[type[Exception]] = [OSError]
+    try:
+        from redis.exceptions import RedisError
+
+        errors.append(RedisError)
+    except ImportError:  # pragma: no cover - redis is optional
+        pass
+    try:
+        from pymemcache.exceptions import MemcacheError
+
+        errors.append(MemcacheError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+CACHE_ERRORS = _cache_errors()
 
 
 @dataclass(frozen=True)
@@ -146,7 +169,7 @@ def hit(
         return _hit(cache, subject, windows)
     try:
         return _hit(cache, subject, windows)
-    except Exception as exc:  # any backend's connection or timeout error
+    except CACHE_ERRORS as exc:
         fallback.failed(cache_alias, exc)
         return _hit(fallback.memory, subject, windows)
 
@@ -200,20 +223,16 @@ def client_ip(request: HttpRequest) -> str:
     return remote
 
 
-def too_many_requests(verdict: Verdict) -> HttpResponse:
-    """The 429 JSON:API error of a request over its limit."""
-    body = {
-        "errors": [
-            {
-                "title": _("Too many requests"),
-                "detail": _("You have exceeded the limit of %(limit)s requests per %(interval)s s.")
-                % {"limit": verdict.limit, "interval": verdict.interval},
-                "code": "TOO_MANY_REQUESTS",
-                "status": "429",
-            }
-        ]
-    }
-    response = HttpResponse(json.dumps(body), status=429, content_type=JSONAPI_MEDIA_TYPE)
+def too_many_requests(request: HttpRequest, verdict: Verdict) -> HttpResponse:
+    """The 429 JSON:API error of a request over its limit, with ``Retry-After``."""
+    error = ApiError(
+        429,
+        "TOO_MANY_REQUESTS",
+        _("You have exceeded the limit of %(limit)s requests per %(interval)s s.")
+        % {"limit": verdict.limit, "interval": verdict.interval},
+        title=_("Too many requests"),
+    )
+    response = error_response(request, error)
     response["Retry-After"] = str(verdict.interval)
     return response
 
@@ -268,11 +287,13 @@ class RateLimitMiddleware:
                 logger.debug("Rate limit skipped: the database is unavailable")
             else:
                 logger.exception("Rate limit skipped: the caller could not be identified")
-        except Exception:
+        except CACHE_ERRORS:
             logger.exception("Rate limit skipped: the counters could not be reached")
         if verdict is None:
             return self.get_response(request)
-        response = self.get_response(request) if verdict.allowed else too_many_requests(verdict)
+        response = (
+            self.get_response(request) if verdict.allowed else too_many_requests(request, verdict)
+        )
         response["X-Ratelimit-Limit"] = str(verdict.limit)
         response["X-Ratelimit-Interval"] = str(verdict.interval)
         response["X-Ratelimit-Remaining"] = str(verdict.remaining)

@@ -6,14 +6,15 @@ not found (the callers answer 404).
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models
-from django.db.models import Count, F, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db import models
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from wallet import record_counts
 from wallet.conf import wallet_settings
 from wallet.models import (
     TRANSACTION_MODELS,
@@ -25,9 +26,9 @@ from wallet.models import (
     Order,
     PaymentGateway,
     PaymentMethod,
-    RecordCount,
     Transaction,
 )
+from wallet.roles import CUSTOMER, INTEGRATION, SALES_CHANNEL
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,12 @@ class Scope:
 
     mode: str
     customer_id: str | None = None
-    role: str = "integration"
+    role: str = INTEGRATION
 
     @property
     def is_customer(self) -> bool:
         """Whether the reader is a customer, restricted to their own records."""
-        return self.role == "customer"
+        return self.role == CUSTOMER
 
 
 def customer_of_user(user: Any, mode: str) -> Customer | None:
@@ -95,10 +96,9 @@ def external_payments(scope: Scope) -> QuerySet[ExternalPayment]:
 def payment_sources(scope: Scope) -> QuerySet[CustomerPaymentSource]:
     """Saved payment sources in the scope: a customer sees only their own.
 
-    A sales channel (a guest) sees none (DESIGN roles table): no route or ``include`` reaches
-    them.
+    A sales channel (a guest) sees none: no route or ``include`` reaches them.
     """
-    if scope.role == "sales_channel":
+    if scope.role == SALES_CHANNEL:
         return CustomerPaymentSource.objects.none()
     queryset = CustomerPaymentSource.objects.filter(mode=scope.mode)
     if scope.is_customer:
@@ -112,7 +112,7 @@ def transactions(scope: Scope, kind: str) -> QuerySet[Transaction]:
     A customer sees their own orders' transactions; a sales channel sees none.
     """
     model = TRANSACTION_MODELS[kind]
-    if scope.role == "sales_channel":
+    if scope.role == SALES_CHANNEL:
         return model.objects.none()
     queryset = model.objects.filter(mode=scope.mode, kind=kind).annotate(
         order_id=F("payment__order_id")
@@ -122,24 +122,28 @@ def transactions(scope: Scope, kind: str) -> QuerySet[Transaction]:
     return queryset
 
 
-def customer_wallet(customer: Customer) -> QuerySet[CustomerPaymentSource]:
-    """A customer's saved cards: the default first, then the most recently used and added.
+# The order of a wallet wherever it is listed (storefront, API, checkout): the default first,
+# then the most recently used, then the newest; the id breaks ties so pages never shuffle.
+WALLET_ORDER = ("-is_default", F("last_used_at").desc(nulls_last=True), "-created_at", "pk")
 
-    Like every selector here, it never returns a removed card (``CustomerPaymentSource.objects``
-    leaves them out) while its undo window lasts.
+
+def available_payment_sources(
+    scope: Scope, customer_ids: Iterable[str | None]
+) -> QuerySet[CustomerPaymentSource]:
+    """The saved sources these customers can pay with, in the scope and in :data:`WALLET_ORDER`.
+
+    A guest (``None``) has none. Like every selector here, it never returns a removed card
+    (``CustomerPaymentSource.objects`` leaves them out) while its undo window lasts; expired
+    cards are included (the caller shows or refuses them).
     """
-    return CustomerPaymentSource.objects.filter(customer=customer, mode=customer.mode).order_by(
-        "-is_default", F("last_used_at").desc(nulls_last=True), "-created_at"
-    )
+    ids = [customer_id for customer_id in customer_ids if customer_id is not None]
+    return payment_sources(scope).filter(customer_id__in=ids).order_by(*WALLET_ORDER)
 
 
-def available_payment_sources(order: Order) -> QuerySet[CustomerPaymentSource]:
-    """The saved sources an order can be paid with: its customer's wallet (none for guests)."""
-    if order.customer_id is None:
-        return CustomerPaymentSource.objects.none()
-    return CustomerPaymentSource.objects.filter(
-        customer_id=order.customer_id, mode=order.mode
-    ).order_by("-is_default", "-created_at")
+def customer_wallet(customer: Customer) -> QuerySet[CustomerPaymentSource]:
+    """A customer's own saved cards: :func:`available_payment_sources` of that customer."""
+    scope = Scope(mode=customer.mode, customer_id=customer.pk, role=CUSTOMER)
+    return available_payment_sources(scope, [customer.pk])
 
 
 def removed_payment_source(customer: Customer, source_id: str) -> CustomerPaymentSource | None:
@@ -169,13 +173,14 @@ def is_kept_by_gateway(source: CustomerPaymentSource) -> bool:
 def card_saving_gateway(mode: str) -> PaymentGateway | None:
     """The gateway that saves a card without a payment ("Add card"), or ``None``.
 
-    Only the built-in ``test`` gateway (test mode) can: its tokenizer describes the card.
-    Stripe would need a SetupIntent, which its gateway does not offer yet.
+    The built-in ``test`` gateway (test mode) and Stripe (through a SetupIntent, so with a
+    publishable key) can; the first by name, as orders without a gateway pick theirs.
     """
-    if mode != "test":
-        return None
+    savers = Q(kind="stripe") & ~Q(publishable_key="")
+    if mode == "test":
+        savers |= Q(kind="test")
     return (
-        PaymentGateway.objects.filter(mode=mode, kind="test", disabled_at__isnull=True)
+        PaymentGateway.objects.filter(savers, mode=mode, disabled_at__isnull=True)
         .order_by("name")
         .first()
     )
@@ -190,10 +195,10 @@ def audit_entries(
 ) -> QuerySet[AuditEntry]:
     """Audit entries of the scope's mode, optionally of one resource; versions are CRUD events.
 
-    Only integrations read the audit log (DESIGN roles table): customers and sales channels
-    see nothing, so no route or ``include`` reaches it.
+    Only integrations read the audit log: customers and sales channels see nothing, so no
+    route or ``include`` reaches it.
     """
-    if scope.role != "integration":
+    if scope.role != INTEGRATION:
         return AuditEntry.objects.none()
     queryset = AuditEntry.objects.filter(mode=scope.mode)
     if resource_type is not None:
@@ -235,29 +240,9 @@ def authorized_payment(order: Order) -> ExternalPayment | None:
     )
 
 
-COUNTED_MODELS = (Customer, Order, ExternalPayment, CustomerPaymentSource)
-
-
 def mode_total(model: type[models.Model], mode: str) -> int | None:
-    """All rows of ``model`` in ``mode``, read from the trigger-kept counts on PostgreSQL.
+    """All rows of ``model`` in ``mode`` from the optional trigger-kept counts, or ``None``.
 
-    ``None`` where no counts are kept (other databases, other models): count the rows instead.
+    ``None`` where no counts are kept (``wallet.record_counts``): count the rows instead.
     """
-    if connection.vendor != "postgresql" or model not in COUNTED_MODELS:
-        return None
-    counts = RecordCount.objects.filter(table_name=model._meta.db_table, mode=mode)
-    if model is CustomerPaymentSource:
-        # Removed cards awaiting undo still have their rows: left out, in the same query.
-        removed = (
-            CustomerPaymentSource.all_objects.filter(mode=mode, removed_at__isnull=False)
-            .order_by()
-            .values("mode")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        rows = list(
-            counts.annotate(removed=Coalesce(Subquery(removed), 0)).values_list("count", "removed")
-        )
-        return sum(count for count, _removed in rows) - (rows[0][1] if rows else 0)
-    total = counts.aggregate(total=Sum("count"))["total"]
-    return total or 0
+    return record_counts.mode_total(model, mode)

@@ -27,6 +27,30 @@ _STANDALONE_DIGIT_RUNS = re.compile(r"(?<!\w)\d[\d\s-]*\d(?!\w)")
 _GLUED_DIGIT_RUNS = re.compile(r"\d{15,19}")
 
 
+NUL = "\x00"
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a string, or any string inside a JSON value (keys included), holds a NUL character.
+
+    PostgreSQL can neither store nor compare one in text or ``jsonb``, and no id, token, email
+    or password has one: every input path refuses them with this check. Iterative, so no
+    nesting exhausts the recursion limit.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
+
+
 def luhn_valid(digits: str) -> bool:
     """Return whether a string of digits passes the Luhn checksum."""
     total = 0

@@ -35,7 +35,7 @@ api_patterns = ([path("probe", probe, name="probe")], "wallet-api")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("oauth/", include("wallet.oauth_urls")),
+    path("oauth/", include("wallet.oauth.urls")),
     path(".well-known/jwks.json", jwks, name="jwks"),
     path("api/", include(api_patterns)),
     path("elsewhere", probe, name="elsewhere"),

@@ -88,8 +88,5 @@ WALLET = {
     "MODE": "test",
 }
 
+# No OAUTH2_PROVIDER: the wallet's token views bring their own validator and backend.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
-OAUTH2_PROVIDER = {
-    "OAUTH2_VALIDATOR_CLASS": "wallet.oauth.WalletOAuth2Validator",
-    "OAUTH2_BACKEND_CLASS": "wallet.oauth.WalletOAuthLibCore",
-}

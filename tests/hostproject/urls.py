@@ -8,7 +8,7 @@ from wallet.oauth import jwks
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("wallet.api.urls")),
-    path("oauth/", include("wallet.oauth_urls")),
+    path("oauth/", include("wallet.oauth.urls")),
     path(".well-known/jwks.json", jwks, name="jwks"),
     path("", include("wallet.urls")),
 ]

@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from wallet.cards import BRANDS, CardDisplay
+from wallet.instruments import BRANDS, CardDisplay
 
 register = template.Library()
 

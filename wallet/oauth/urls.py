@@ -1,12 +1,12 @@
 """OAuth2 routes (``/oauth/token``, ``/oauth/revoke``), mounted by the shop at ``/oauth/``.
 
-The public keys of the tokens' signatures are served by :func:`wallet.oauth.jwks`, which the
-shop mounts at ``/.well-known/jwks.json`` (where Commerce Layer's clients look for them).
+The public keys of the tokens' signatures are served by :func:`wallet.oauth.views.jwks`, which
+the shop mounts at ``/.well-known/jwks.json`` (where Commerce Layer's clients look for them).
 """
 
 from django.urls import path
 
-from wallet.oauth import WalletRevokeTokenView, WalletTokenView
+from wallet.oauth.views import WalletRevokeTokenView, WalletTokenView
 
 app_name = "wallet-oauth"
 

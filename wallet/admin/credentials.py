@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from wallet.models import ApiCredential
-from wallet.oauth import create_credential, is_public, rotate_secret, set_confidential
+from wallet.oauth.credentials import create_credential, is_public, rotate_secret, set_confidential
 
 
 class ApiCredentialCreationForm(forms.ModelForm):
@@ -79,11 +79,11 @@ class ApiCredentialAdmin(admin.ModelAdmin):
             kwargs["form"] = ApiCredentialCreationForm
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: ApiCredential | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: ApiCredential | None = None) -> tuple[str, ...]:
         """Name, kind and mode to create; everything, read-only, afterwards."""
         if obj is None:
-            return ["name", "kind", "mode", "confidential"]
-        return list(self.readonly_fields)
+            return ("name", "kind", "mode", "confidential")
+        return tuple(self.readonly_fields)
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: ApiCredential | None = None
@@ -107,7 +107,8 @@ class ApiCredentialAdmin(admin.ModelAdmin):
         obj.pk = credential.pk
         obj.application = credential.application
         obj.created_at = credential.created_at
-        obj.raw_secret = secret
+        # Read by response_add for the answer page, never saved: not a model field.
+        obj.raw_secret = secret  # type: ignore[attr-defined]
 
     @admin.action(description=_("Rotate the client secret of the selected credentials"))
     def rotate_secrets(
@@ -118,7 +119,7 @@ class ApiCredentialAdmin(admin.ModelAdmin):
         with transaction.atomic():
             for credential in queryset.select_related("application"):
                 rows.append((credential, rotate_secret(credential)))
-        return self._secrets_response(request, rows, _("Client secrets rotated"))
+        return self._secrets_response(request, rows, str(_("Client secrets rotated")))
 
     @admin.action(description=_("Mark the selected sales channels confidential (secret needed)"))
     def mark_confidential(self, request: HttpRequest, queryset: QuerySet[ApiCredential]) -> None:
@@ -163,7 +164,7 @@ class ApiCredentialAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         """Show the client id and the secret once, instead of redirecting."""
         rows = [(obj, getattr(obj, "raw_secret", ""))]
-        return self._secrets_response(request, rows, _("API credential created"))
+        return self._secrets_response(request, rows, str(_("API credential created")))
 
     def delete_model(self, request: HttpRequest, obj: ApiCredential) -> None:
         """Delete the OAuth2 application too, and with it every token it issued."""
