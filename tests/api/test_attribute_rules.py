@@ -1,4 +1,4 @@
-"""DESIGN section 4's create/update tables, row by row, for both wire-compatible resources.
+"""Commerce Layer's create/update rules, row by row, for both wire-compatible resources.
 
 Each row says whether a create and an update may carry the field; a field that may not is a
 400 pointing at it and changes nothing, a field that may is accepted and stored.

@@ -29,9 +29,9 @@ from django.db import OperationalError, connections
 from django.test import Client
 
 from tests.api.conftest import JsonApiClient
-from tests.api.test_write import assert_error
+from tests.support.api import assert_error
 from wallet import ratelimit
-from wallet.api import views
+from wallet.api import viewsets
 
 ROOT = Path(__file__).resolve().parents[2]
 JSONAPI = "application/vnd.api+json"
@@ -151,7 +151,7 @@ def test_an_unexpected_api_exception_is_signalled_logged_and_a_json_api_500(
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views, "build_document", explode)
+    monkeypatch.setattr(viewsets, "build_document", explode)
     api_client.client.raise_request_exception = False
     signalled = []
 

@@ -5,9 +5,8 @@ import json
 import pytest
 from django.test import Client
 
-from tests.api.conftest import first_error
-from tests.api.test_write import assert_error, document
-from wallet.api import views
+from tests.support.api import assert_error, document, first_error
+from wallet.api import viewsets
 
 
 def test_anonymous_request_is_invalid_token(anonymous_client, source):
@@ -111,7 +110,7 @@ def test_unexpected_exception_is_a_logged_json_api_500(api_client, source, monke
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views, "build_document", explode)
+    monkeypatch.setattr(viewsets, "build_document", explode)
     # The 500 is signalled (got_request_exception), which the test client would re-raise.
     api_client.client.raise_request_exception = False
 
@@ -143,7 +142,7 @@ def test_database_down_is_service_unavailable(api_client, source, monkeypatch):
     def down(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(views, "build_document", down)
+    monkeypatch.setattr(viewsets, "build_document", down)
 
     response = api_client.get(f"/api/customer_payment_sources/{source.pk}")
 
@@ -163,55 +162,3 @@ def test_error_objects_have_every_member(api_client, customer):
         "source": {"pointer": "/data/attributes/email"},
         "meta": {"error": "blank"},
     }
-
-
-# --- schema and docs -------------------------------------------------------------------------
-
-
-def test_openapi_schema_is_public_and_describes_the_resources(db):
-    response = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
-
-    assert response.status_code == 200
-    schema = json.loads(response.content)
-    assert schema["openapi"].startswith("3.")
-    for path in (
-        "/api/customer_payment_sources",
-        "/api/customer_payment_sources/{id}",
-        "/api/customer_payment_sources/{id}/payment_source",
-        "/api/external_payments/{id}/wallet",
-        "/api/orders/{id}/available_customer_payment_sources",
-        "/api/customers/{id}/customer_payment_sources",
-    ):
-        assert path in schema["paths"], path
-    assert "/api/schema/" not in schema["paths"]
-    operation_ids = [op["operationId"] for path in schema["paths"].values() for op in path.values()]
-    assert len(operation_ids) == len(set(operation_ids))
-    assert "customer_payment_sources_list" in operation_ids
-    listed = schema["paths"]["/api/customer_payment_sources"]["get"]["responses"]["200"]
-    assert "Paginated" in listed["content"]["application/vnd.api+json"]["schema"]["$ref"]
-    request = schema["components"]["schemas"]["CustomerPaymentSourcesRequest"]["properties"]
-    customer = request["data"]["properties"]["relationships"]["properties"]["customer"]
-    assert customer["properties"]["data"]["properties"]["type"]["enum"] == ["customers"]
-    # Read-only types document no writes; operations are grouped by resource type.
-    assert set(schema["paths"]["/api/payment_gateways"]) == {"get"}
-    assert set(schema["paths"]["/api/event_stores/{id}"]) == {"get"}
-    assert set(schema["paths"]["/api/external_payments/{id}"]) == {"get", "patch", "delete"}
-    assert schema["paths"]["/api/external_payments"]["post"]["tags"] == ["external_payments"]
-
-
-def test_openapi_schema_yaml_by_default(db):
-    response = Client().get("/api/schema/")
-
-    assert response.status_code == 200
-    assert b"openapi:" in response.content
-
-
-def test_docs_page_serves_swagger_ui_from_local_static_files(db):
-    response = Client().get("/api/docs/")
-
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "swagger-ui-dist/swagger-ui-bundle.js" in html
-    assert "/static/drf_spectacular_sidecar/" in html
-    assert "cdn" not in html.lower()
-    assert "/api/schema/" in html

@@ -4,28 +4,17 @@ relationship routes, includes and sparse fieldsets, for every resource type."""
 import json
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from tests import factories
-from tests.api.conftest import first_error
+from tests.support.api import first_error
+from tests.support.jsonapi import seed_document
 from wallet import services
 from wallet.models import AuditEntry, CustomerPaymentSource, ExternalPayment, Order
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 SEED_TIME = datetime(2018, 1, 1, 12, 0, tzinfo=UTC)
 HOST = "http://testserver"
-
-
-def seed_document(name: str) -> dict:
-    """The JSON response example of a seed page."""
-    path = SEEDS / name
-    if not path.exists():
-        pytest.skip("shared/seeds is not beside this checkout")
-    text = path.read_text()
-    block = re.search(r"```javascript\n(\{\n  \"data\".*?)\n```", text, re.S)
-    return json.loads(block.group(1))
 
 
 @pytest.fixture
@@ -58,7 +47,7 @@ def test_retrieve_matches_the_seed_byte_for_byte_plus_documented_additions(api_c
     seed = seed_document("retrieve_customer_payment_source.md")
     expected = json.loads(json.dumps(seed).replace("https://yourdomain.commercelayer.io", HOST))
     # Our additions: the `default` attribute, the payment method (Commerce Layer has it too)
-    # and the audit relationships of DESIGN section 4.
+    # and the audit relationships.
     expected["data"]["attributes"]["default"] = True
     base = f"{HOST}/api/customer_payment_sources/xYZkjABcde"
     for name in ("payment_method", "versions", "event_stores"):

@@ -1,10 +1,10 @@
 """Contract tests of the write routes: create (201), update (200), delete (204) through the
-services, and every attribute's create/update rule of DESIGN section 4."""
+services, and every attribute's create/update rule."""
 
 import pytest
 
 from tests import factories
-from tests.api.conftest import errors_of, first_error
+from tests.support.api import assert_error, document, errors_of
 from wallet import services
 from wallet.models import (
     AuditEntry,
@@ -16,35 +16,6 @@ from wallet.models import (
 )
 
 CARD = "4242 4242 4242 4242"
-
-
-def document(type_name, attributes=None, relationships=None, pk=None):
-    """A JSON:API request document."""
-    data = {"type": type_name}
-    if pk is not None:
-        data["id"] = pk
-    if attributes is not None:
-        data["attributes"] = attributes
-    if relationships is not None:
-        data["relationships"] = {
-            name: {"data": None if value is None else {"type": value[0], "id": value[1]}}
-            for name, value in relationships.items()
-        }
-    return {"data": data}
-
-
-def assert_error(response, status, code, pointer=None, error=None):
-    """Assert the first error's status, code, pointer and meta.error."""
-    assert response.status_code == status, response.content
-    err = first_error(response)
-    assert err["status"] == str(status)
-    assert err["code"] == code
-    assert err["title"] and err["detail"]
-    if pointer is not None:
-        assert err["source"] == {"pointer": pointer}
-    if error is not None:
-        assert err["meta"]["error"] == error
-    return err
 
 
 # --- customer_payment_sources --------------------------------------------------------------

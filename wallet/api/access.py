@@ -19,6 +19,7 @@ answer is kept on the request). Two ways in:
 
 import hashlib
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
@@ -29,12 +30,19 @@ from oauth2_provider.models import get_access_token_model
 
 from wallet.conf import wallet_settings
 from wallet.models import Customer
+from wallet.roles import CUSTOMER, INTEGRATION, SALES_CHANNEL
 from wallet.selectors import Scope, customer_of_user
 from wallet.services import Actor, actor_for_customer, actor_for_user, ensure_customer_for_user
 
-INTEGRATION = "integration"
-SALES_CHANNEL = "sales_channel"
-CUSTOMER = "customer"
+__all__ = [
+    "CUSTOMER",
+    "INTEGRATION",
+    "MAX_TOKEN_LENGTH",
+    "SALES_CHANNEL",
+    "Access",
+    "bearer_token",
+    "resolve_access",
+]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Longer bearer values are not tokens the wallet issued (a JWT signed with a 4096-bit key is
@@ -67,12 +75,13 @@ def resolve_access(request: HttpRequest) -> Access | None:
     http_request = getattr(request, "_request", request)
     cached = getattr(http_request, "_wallet_access", _UNRESOLVED)
     if cached is not _UNRESOLVED:
-        return cached
+        return cast(Access | None, cached)
     if "HTTP_AUTHORIZATION" in http_request.META:
         access = _bearer_access(http_request.META["HTTP_AUTHORIZATION"])
     else:
         access = _session_access(http_request)
-    http_request._wallet_access = access
+    # Cached on the request, which declares no such attribute.
+    http_request._wallet_access = access  # type: ignore[union-attr]
     return access
 
 
@@ -136,7 +145,7 @@ def _bearer_access(header: str) -> Access | None:
             application_id=client_id,
             application_kind=kind,
             owner_id=customer_id,
-            owner_type="customer",
+            owner_type=CUSTOMER,
         ),
         token_id=row["id"],
     )
@@ -177,6 +186,7 @@ def _session_access(request: HttpRequest) -> Access | None:
 
 def _csrf_passes(request: HttpRequest) -> bool:
     """Whether an unsafe session request carries a valid CSRF token (as DRF checks it)."""
-    check = CsrfViewMiddleware(lambda _request: None)  # type: ignore[arg-type, return-value]
+    # Only the middleware's checks run: it never calls its get_response, nor the (absent) view.
+    check = CsrfViewMiddleware(lambda _request: None)  # type: ignore[arg-type]
     check.process_request(request)
     return check.process_view(request, None, (), {}) is None  # type: ignore[arg-type]

@@ -1,7 +1,7 @@
 """JSON:API error objects: one exception type, and the handler that renders every error.
 
 Every error the API answers is ``{"errors": [{"title", "detail", "code", "status", "source",
-"meta"}]}`` with ``status`` a string and a stable ``code`` (DESIGN section 4, Errors). DRF's own
+"meta"}]}`` with ``status`` a string and a stable ``code``. DRF's own
 exceptions (parse errors, 405, 406, 415, 404) and any unexpected exception are converted here,
 so no request under ``/api/`` ever answers an HTML page.
 """
@@ -152,6 +152,7 @@ def validation_error(
     """
     names = {**API_NAMES, **(field_names or {})}
     errors: list[dict[str, Any]] = []
+    items: list[tuple[str | None, DjangoValidationError]]
     if hasattr(exc, "error_dict"):
         items = [(field, error) for field, errs in exc.error_dict.items() for error in errs]
     else:
@@ -313,8 +314,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """
     api_error = to_api_error(exc)
     headers = {}
-    if isinstance(exc, drf_exceptions.Throttled) and exc.wait:
-        headers["Retry-After"] = str(int(exc.wait))
+    # The stubs omit ``Throttled.wait`` (seconds, or None), which its __init__ sets.
+    if isinstance(exc, drf_exceptions.Throttled) and exc.wait:  # type: ignore[attr-defined]
+        headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
     if api_error.status == 503:
         headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if api_error.status == 500:
@@ -322,7 +324,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         got_request_exception.send(sender=None, request=getattr(request, "_request", request))
     response = Response({"errors": api_error.errors}, status=api_error.status, headers=headers)
     if api_error.status == 500 or is_database_outage(exc):
-        response._has_been_logged = True  # one log entry per failure: ours
+        # One log entry per failure, ours: Django's own flag (django.utils.log.log_response),
+        # absent from the stubs.
+        response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 

@@ -62,6 +62,7 @@ from wallet.services.orders import (
 from wallet.services.payment_sources import (
     create_payment_source,
     delete_payment_source,
+    paid_by,
     save_payment_to_wallet,
     set_default_payment_source,
     update_payment_source,
@@ -132,6 +133,7 @@ __all__ = [
     "delete_payment_source",
     "delete_record",
     "ensure_customer_for_user",
+    "paid_by",
     "pay_order_with_source",
     "place_order",
     "purge_removed_payment_sources",

@@ -18,6 +18,7 @@ from wallet.models import (
     AuditEntry,
     Customer,
 )
+from wallet.roles import CUSTOMER
 from wallet.services.records import create_record, delete_record, update_record, validate_record
 
 TAKEN_ACCOUNT = _("an account with this email already exists; sign in instead")
@@ -187,7 +188,7 @@ def update_customer(
     if "email" in changes:
         changes["email"] = (changes["email"] or "").strip().lower()
     _validate_password(password)
-    if password and actor.owner_type == "customer":
+    if password and actor.owner_type == CUSTOMER:
         _check_current_password(customer, current_password)
     previous_user_id = customer.user_id
     with transaction.atomic():
@@ -220,7 +221,7 @@ def update_customer(
 def _sync_user_email(customer: Customer) -> None:
     """Keep the linked user's login email (and an email-shaped username) equal to the customer's."""
     user = customer.user
-    if user.email.lower() == customer.email:
+    if user is None or user.email.lower() == customer.email:
         return
     _check_account_writable(customer, "email")
     user_model = type(user)

@@ -17,6 +17,7 @@ from wallet.models import (
     PaymentGateway,
     PaymentMethod,
 )
+from wallet.roles import CUSTOMER
 from wallet.services.records import create_record, delete_record, update_record
 from wallet.validators import is_card_number
 
@@ -54,10 +55,13 @@ def create_order(
 
     The currency defaults to ``WALLET["DEFAULT_CURRENCY"]`` and the total to 0 (the shop sets it
     before payment). The gateway follows the payment method; without either it is the mode's
-    default. A customer's order carries the customer's email. A customer creating their own
-    order sets neither its total nor its gateway: what is charged is the shop's to set.
+    default. A customer's order carries the customer's email. A customer acting for themselves
+    always creates their own order, and sets neither its total nor its gateway: what is
+    charged is the shop's to set.
     """
-    if actor.owner_type == "customer":
+    if actor.owner_type == CUSTOMER:
+        # A customer's order is their own, whoever the request named.
+        customer = Customer.objects.get(pk=actor.owner_id)
         if total_amount_cents:
             raise _readonly_for_customer("total_amount_cents")
         if payment_gateway is not None:
@@ -133,6 +137,15 @@ def _readonly_for_customer(field: str) -> ValidationError:
     )
 
 
+def _refuse_customer_handover(changes: dict[str, Any], actor: Actor) -> None:
+    """A customer's order stays theirs: they hand it to nobody (and to nobody else)."""
+    if "customer" not in changes:
+        return
+    new = changes["customer"]
+    if getattr(new, "pk", new) != actor.owner_id:
+        raise ValidationError({"customer": ValidationError(_("cannot be changed"), code="invalid")})
+
+
 def _refuse_customer_repricing(order: Order, changes: dict[str, Any]) -> None:
     """Refuse a customer's change of the amount, currency, gateway or status of their order."""
     for field in CUSTOMER_READONLY_ORDER_FIELDS:
@@ -154,7 +167,8 @@ def update_order(order: Order, changes: dict[str, Any], *, actor: Actor = SYSTEM
     (:data:`CUSTOMER_READONLY_ORDER_FIELDS`).
     """
     changes = dict(changes)
-    if actor.owner_type == "customer":
+    if actor.owner_type == CUSTOMER:
+        _refuse_customer_handover(changes, actor)
         _refuse_customer_repricing(order, changes)
     if "payment_source" in changes:
         _order_payment_source(order, changes["payment_source"])

@@ -7,7 +7,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from wallet.audit import AUDITED_FIELDS, Actor, audit_diff, audit_snapshot, record_event
+from wallet.audit import (
+    AUDITED_FIELDS,
+    Actor,
+    audit_diff,
+    audit_snapshot,
+    concrete_field,
+    record_event,
+)
 from wallet.exceptions import RecordLocked
 from wallet.models import (
     AuditEntry,
@@ -17,12 +24,13 @@ from wallet.models import (
     Order,
     PaymentGateway,
     PaymentMethod,
+    WalletModel,
 )
 
-ModelT = TypeVar("ModelT", bound=models.Model)
+ModelT = TypeVar("ModelT", bound=WalletModel)
 
 
-def _check_same_mode(instance: models.Model, relations: Iterable[str]) -> None:
+def _check_same_mode(instance: WalletModel, relations: Iterable[str]) -> None:
     """Refuse a relationship to a record of the other mode."""
     errors = {}
     for name in relations:
@@ -37,7 +45,7 @@ def _check_same_mode(instance: models.Model, relations: Iterable[str]) -> None:
         raise ValidationError(errors)
 
 
-RELATIONS: dict[type[models.Model], tuple[str, ...]] = {
+RELATIONS: dict[type[WalletModel], tuple[str, ...]] = {
     Customer: (),
     Order: ("customer", "payment_gateway", "payment_method", "payment_source"),
     PaymentGateway: (),
@@ -47,14 +55,15 @@ RELATIONS: dict[type[models.Model], tuple[str, ...]] = {
 }
 
 
-def validate_record(instance: models.Model) -> None:
+def validate_record(instance: WalletModel) -> None:
     """Run the model's validation (fields, validators, constraints) and the same-mode rule."""
     _check_same_mode(instance, RELATIONS[type(instance)])
     # Related rows already loaded need no existence query, and a generated random id no
     # uniqueness query: the database's foreign keys and primary key still guard the write.
     skip = ["id"] if instance._state.adding else []
     for field in instance._meta.concrete_fields:
-        if field.is_relation and field.is_cached(instance):
+        # ForeignKey (OneToOneField included): the only concrete relation fields.
+        if isinstance(field, models.ForeignKey) and field.is_cached(instance):
             related = field.get_cached_value(instance)
             if related is not None and not related._state.adding:
                 skip.append(field.name)
@@ -70,22 +79,22 @@ UNIQUE_CONSTRAINT_FIELDS = {
 _SQLITE_UNIQUE = "UNIQUE constraint failed: "
 
 
-def _unique_constraints(model: type[models.Model]) -> list[tuple[str, set[str], str]]:
+def _unique_constraints(model: type[models.Model]) -> list[tuple[str, set[str | None], str]]:
     """``(name, columns, field)`` of every unique constraint and unique field of ``model``."""
     table = model._meta.db_table
     found = []
     for constraint in model._meta.constraints:
         if isinstance(constraint, models.UniqueConstraint) and constraint.fields:
             fields = list(constraint.fields)
-            columns = {model._meta.get_field(name).column for name in fields}
+            columns = {concrete_field(model, name).column for name in fields}
             field = UNIQUE_CONSTRAINT_FIELDS.get(
                 constraint.name, next((name for name in fields if name != "mode"), fields[0])
             )
             found.append((constraint.name, columns, field))
-    for field in model._meta.concrete_fields:
-        if field.unique:
-            suffix = "pkey" if field.primary_key else f"{field.column}_key"
-            found.append((f"{table}_{suffix}", {field.column}, field.name))
+    for model_field in model._meta.concrete_fields:
+        if model_field.unique:
+            suffix = "pkey" if model_field.primary_key else f"{model_field.column}_key"
+            found.append((f"{table}_{suffix}", {model_field.column}, model_field.name))
     return found
 
 
@@ -146,9 +155,9 @@ def create_record(instance: ModelT, *, actor: Actor, validated: bool = False) ->
 def _restore(instance: models.Model, changes: dict[str, Any], before: dict[str, Any]) -> None:
     """Put back the values ``changes`` overwrote on ``instance`` (nothing was written)."""
     for field in changes:
-        model_field = instance._meta.get_field(field)
+        model_field = concrete_field(type(instance), field)
         setattr(instance, model_field.attname, before[field])
-        if model_field.is_relation and model_field.is_cached(instance):
+        if isinstance(model_field, models.ForeignKey) and model_field.is_cached(instance):
             # Drop the cached related object so it is reloaded from the restored id.
             model_field.delete_cached_value(instance)
 
