@@ -11,14 +11,18 @@ import pytest
 from django.test import Client
 
 from tests import factories
-from tests.conftest import assert_jsonapi
+from tests.support.jsonapi import assert_jsonapi
+from tests.support.openapi import assert_openapi
+from tests.support.tokens import mint_token
+from wallet.oauth import create_credential
 
 JSONAPI = "application/vnd.api+json"
 
 
 class JsonApiClient:
     """A test client speaking JSON:API: it sends ``application/vnd.api+json`` and checks that
-    every response body is a valid JSON:API document (``response.doc`` holds it)."""
+    every response body is a valid JSON:API document (``response.doc`` holds it) and what the
+    app's OpenAPI document says the route answers (status and body)."""
 
     def __init__(self, client: Client, *, auth_queries: int = 0) -> None:
         self.client = client
@@ -50,6 +54,7 @@ class JsonApiClient:
         if response.content:
             assert "html" not in response.get("Content-Type", ""), response.content[:200]
             response.doc = assert_jsonapi(json.loads(response.content))
+        assert_openapi(method, path, response, response.doc)
         return response
 
     def get(self, path: str, **kwargs: Any) -> Any:
@@ -79,34 +84,13 @@ def anonymous_client(db) -> JsonApiClient:
 def api_client(db, staff_user) -> JsonApiClient:
     """The API caller of the contract tests: an integration in test mode.
 
-    A bearer token of an integration credential, got from ``POST /oauth/token``; resolving it
-    is one query. The rate-limit counters start empty, so no test inherits another's requests.
+    A bearer token of an integration credential, minted as ``POST /oauth/token`` would issue
+    it (the token endpoint has its own tests in tests/auth); resolving it is one query.
     """
-    from django.core.cache import cache
-
-    from wallet.oauth import create_credential
-
-    cache.clear()
-    credential, secret = create_credential(name="contract tests", kind="integration", mode="test")
-    client = Client()
-    answer = client.post(
-        "/oauth/token",
-        {
-            "grant_type": "client_credentials",
-            "client_id": credential.application.client_id,
-            "client_secret": secret,
-        },
-    )
-    assert answer.status_code == 200, answer.content
-    api = JsonApiClient(client, auth_queries=1)
-    api.headers["AUTHORIZATION"] = f"Bearer {answer.json()['access_token']}"
+    credential, _ = create_credential(name="contract tests", kind="integration", mode="test")
+    api = JsonApiClient(Client(), auth_queries=1)
+    api.headers["AUTHORIZATION"] = f"Bearer {mint_token(credential)}"
     return api
-
-
-@pytest.fixture
-def gateway(db):
-    """The test gateway in test mode."""
-    return factories.PaymentGatewayFactory()
 
 
 @pytest.fixture
@@ -133,24 +117,3 @@ def source(db, payment):
         metadata={"foo": "bar"},
         is_default=True,
     )
-
-
-def errors_of(response: Any) -> list[dict[str, Any]]:
-    """The error objects of a response (fails when it is not an error document)."""
-    assert response.doc is not None and "errors" in response.doc, response.content
-    return response.doc["errors"]
-
-
-def first_error(response: Any) -> dict[str, Any]:
-    """The first error object of an error response."""
-    return errors_of(response)[0]
-
-
-@pytest.fixture(autouse=True)
-def _fast_and_fresh(settings):
-    """Fast password hashing (factories set passwords) and empty rate-limit counters (user ids
-    repeat across tests, so counts would carry over)."""
-    from django.core.cache import cache
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
