@@ -12,7 +12,9 @@ from django.urls import include, path, reverse
 from django.utils import timezone
 
 from tests import factories
-from wallet.cards import (
+from wallet.gateways.base import GatewayUnavailable
+from wallet.gateways.test import TestGateway
+from wallet.instruments import (
     EXPIRED,
     EXPIRING_SOON,
     VALID,
@@ -21,14 +23,12 @@ from wallet.cards import (
     expiry_date,
     normalize_brand,
 )
-from wallet.gateways.base import GatewayUnavailable
-from wallet.gateways.test import TestGateway
 from wallet.models import CustomerPaymentSource, ExternalPayment, Order, Transaction
 
 TODAY = datetime.date(2026, 11, 22)
 
 
-# --- wallet.cards: pure card-state helper ---------------------------------------------------
+# --- wallet.instruments: pure card-state helper ---------------------------------------------------
 
 
 def test_card_is_valid_through_the_last_day_of_its_expiry_month():
@@ -86,12 +86,6 @@ def test_instrument_is_described_with_masked_number_and_expiry():
 
 
 # --- fixtures --------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    """Hash the factories' passwords cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def add_card(customer, brand="visa", last4="4242", month=12, year=2030, **kwargs):

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
+
 from wallet.models import (
     Transaction,
 )
@@ -17,9 +19,10 @@ class WalletError(Exception):
 
     code = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Promise, *, field: str | None = None) -> None:
+        # A lazy translation (``gettext_lazy``) is rendered here, in the request's language.
+        self.message = str(message)
+        super().__init__(self.message)
         self.field = field
 
 
@@ -50,7 +53,7 @@ class PaymentDeclined(WalletError):
 
     def __init__(
         self,
-        message: str,
+        message: str | Promise,
         *,
         field: str | None = None,
         attempt: DeclinedAttempt | None = None,
@@ -60,6 +63,17 @@ class PaymentDeclined(WalletError):
         self.attempt = attempt
         # What the gateway said, for clients: ``{"decline_code": "insufficient_funds"}``.
         self.meta = dict(meta or {})
+
+
+class AuthenticationRequired(PaymentDeclined):
+    """The card needs the customer's authentication (3-D Secure) before it is authorized.
+
+    Nothing is charged yet: the order stays pending with its payment awaiting authentication,
+    and placing it again once the customer has authenticated completes it. ``meta`` holds what
+    a storefront needs to run the challenge (Stripe's ``client_secret``).
+    """
+
+    code = "authentication_required"
 
 
 class OrderNotPayable(WalletError):

@@ -5,12 +5,12 @@ CVC of a new card never reach these forms: the browser turns them into a gateway
 """
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wallet.cards import CardDisplay
+from wallet.instruments import CardDisplay
 from wallet.validators import validate_no_card_number
 
 NEW_CARD = "new"
@@ -19,7 +19,7 @@ NEW_CARD = "new"
 class PaymentForm(forms.Form):
     """Pay with one of the customer's saved cards or with a new card's gateway token.
 
-    ``cards`` are the customer's saved cards as :class:`~wallet.cards.CardDisplay`; an expired
+    ``cards`` are the customer's saved cards as :class:`~wallet.instruments.CardDisplay`; an expired
     card is refused even when its id is posted by hand.
     """
 
@@ -72,7 +72,8 @@ class PaymentForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         """A new card needs the token the browser made from it."""
-        cleaned = super().clean()
+        # Form.clean returns cleaned_data; the stubs allow None for overrides that return nothing.
+        cleaned = cast(dict[str, Any], super().clean())
         missing_token = not cleaned.get("payment_source_token")
         if (
             cleaned.get("payment_method") == NEW_CARD
@@ -90,11 +91,6 @@ class PaymentForm(forms.Form):
                 ),
             )
         return cleaned
-
-    @property
-    def selected_card(self) -> CardDisplay | None:
-        """The saved card chosen, once the form is valid; ``None`` for a new card."""
-        return self._cards_by_id.get(self.cleaned_data.get("payment_method", ""))
 
     @property
     def uses_new_card(self) -> bool:

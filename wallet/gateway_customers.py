@@ -14,9 +14,22 @@ from wallet.gateways import (
     SavedInstrument,
     gateway_for,
 )
-from wallet.models import Customer, CustomerPaymentSource, ExternalPayment, GatewayCustomer
+from wallet.models import (
+    Customer,
+    CustomerPaymentSource,
+    ExternalPayment,
+    GatewayCustomer,
+    PaymentGateway,
+)
 
-__all__ = ["InstrumentRefused", "authorization_context", "forget_saved", "keep_for_customer"]
+__all__ = [
+    "InstrumentRefused",
+    "authorization_context",
+    "customer_token_for",
+    "forget_saved",
+    "keep_for_customer",
+    "keep_token_for_customer",
+]
 
 
 def keep_for_customer(payment: ExternalPayment, customer: Customer) -> SavedInstrument:
@@ -29,20 +42,31 @@ def keep_for_customer(payment: ExternalPayment, customer: Customer) -> SavedInst
     :class:`~wallet.gateways.GatewayUnavailable`. Call it under the customer's lock.
     """
     given = str((payment.options or {}).get("customer_token") or "")
-    row = payment.payment_gateway
+    return keep_token_for_customer(
+        payment.payment_gateway, payment.payment_source_token, customer, given_customer_token=given
+    )
+
+
+def keep_token_for_customer(
+    row: PaymentGateway | None,
+    payment_source_token: str,
+    customer: Customer,
+    *,
+    given_customer_token: str = "",
+) -> SavedInstrument:
+    """Have gateway ``row`` keep the instrument behind a token for ``customer`` (Stripe: attach).
+
+    As :func:`keep_for_customer`, for a token saved without a payment ("Add card").
+    """
     try:
         gateway = gateway_for(row)
     except GatewayNotUsable:
-        return SavedInstrument(given, payment.payment_source_token)
-    if not gateway.keeps_customers:
-        return SavedInstrument(given, payment.payment_source_token)
-    known = (
-        GatewayCustomer.objects.filter(customer=customer, payment_gateway=row)
-        .values_list("token", flat=True)
-        .first()
-    )
+        return SavedInstrument(given_customer_token, payment_source_token)
+    if row is None or not gateway.keeps_customers:  # (no row: gateway_for refused it above)
+        return SavedInstrument(given_customer_token, payment_source_token)
+    known = _known_customer(row, customer)
     saved = gateway.save_for_customer(
-        payment.payment_source_token,
+        payment_source_token,
         customer_token=known or "",
         customer_email=customer.email,
         customer_reference=customer.pk,
@@ -52,6 +76,37 @@ def keep_for_customer(payment: ExternalPayment, customer: Customer) -> SavedInst
             customer=customer, payment_gateway=row, mode=customer.mode, token=saved.customer_token
         )
     return saved
+
+
+def customer_token_for(row: PaymentGateway, customer: Customer) -> str:
+    """The gateway's customer of ``customer`` (Stripe: ``cus_…``), made and remembered once.
+
+    ``""`` for a gateway that keeps no customers. Raises
+    :class:`~wallet.gateways.GatewayUnavailable`. Call it under the customer's lock.
+    """
+    try:
+        gateway = gateway_for(row)
+    except GatewayNotUsable:
+        return ""
+    if not gateway.keeps_customers:
+        return ""
+    known = _known_customer(row, customer)
+    if known:
+        return known
+    token = gateway.customer_for(customer.email, customer.pk)
+    GatewayCustomer.objects.create(
+        customer=customer, payment_gateway=row, mode=customer.mode, token=token
+    )
+    return token
+
+
+def _known_customer(row: PaymentGateway | None, customer: Customer) -> str:
+    return (
+        GatewayCustomer.objects.filter(customer=customer, payment_gateway=row)
+        .values_list("token", flat=True)
+        .first()
+        or ""
+    )
 
 
 def _gateway_customer(source: CustomerPaymentSource) -> GatewayCustomer | None:
@@ -93,9 +148,10 @@ def authorization_context(payment: ExternalPayment, *, on_session: bool) -> dict
     it was just attached to, on-session.
     """
     wallet = payment.wallet if payment.wallet_id else None
-    same_card = wallet is not None and wallet.payment_source_token == payment.payment_source_token
-    customer_token = wallet.customer_token if same_card else ""
-    from_wallet = same_card and wallet.payment_source_id != payment.pk
+    customer_token, from_wallet = "", False
+    if wallet is not None and wallet.payment_source_token == payment.payment_source_token:
+        customer_token = wallet.customer_token
+        from_wallet = wallet.payment_source_id != payment.pk
     return {
         "customer_token": customer_token,
         "off_session": bool(customer_token and from_wallet and not on_session),

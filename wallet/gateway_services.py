@@ -12,10 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from wallet import services
+from wallet import gateway_customers, selectors, services
+from wallet.gateways import GatewayNotUsable, GatewayUnavailable, StripeGateway, gateway_for
 from wallet.gateways.stripe import WebhookRefused, describe_payment_method, verify_webhook
 from wallet.models import (
     AuditEntry,
+    Customer,
     CustomerPaymentSource,
     ExternalPayment,
     GatewayCustomer,
@@ -25,10 +27,21 @@ from wallet.models import (
     PaymentGateway,
     Transaction,
 )
+from wallet.services.checkout import pending_authentication
+from wallet.services.records import lock_customer
 
 logger = logging.getLogger("wallet.webhooks")
 
-__all__ = ["WebhookRefused", "configure_gateway", "handle_stripe_webhook"]
+__all__ = [
+    "WebhookRefused",
+    "authentication_challenge",
+    "browser_gateway",
+    "card_saving_browser_gateway",
+    "configure_gateway",
+    "handle_stripe_webhook",
+    "setup_intent_secret",
+    "wallet_setup_intent_secret",
+]
 
 # The options of :func:`configure_gateway` that are gateway fields; ``None`` leaves one as is.
 GATEWAY_SETTINGS = (
@@ -91,6 +104,116 @@ def configure_gateway(
             return services.create_record(created, actor=actor), True
         changes: dict[str, Any] = {"kind": kind, **values}
         return services.update_record(gateway, changes, actor=actor), False
+
+
+# --- the browser's side of a gateway: Stripe.js, 3-D Secure challenges -----------------------
+
+
+def browser_gateway(order: Order) -> dict[str, str] | None:
+    """What the storefront's page needs to load the order's gateway in the browser.
+
+    For a Stripe order: ``{"kind": "stripe", "publishable_key", "js_url"}`` (Stripe.js from
+    js.stripe.com, or from the local Stripe the gateway's API base names); ``None`` for a
+    gateway without a browser SDK of its own (the test gateway's script is the wallet's).
+    """
+    row = order.payment_gateway
+    if row is None or row.kind != PaymentGateway.Kind.STRIPE or not row.publishable_key:
+        return None
+    try:
+        gateway = gateway_for(row)
+    except GatewayNotUsable:
+        return None
+    if not isinstance(gateway, StripeGateway):
+        return None
+    return {"kind": "stripe", "publishable_key": row.publishable_key, "js_url": gateway.js_url}
+
+
+def authentication_challenge(order: Order) -> dict[str, Any] | None:
+    """The 3-D Secure challenge the order's payment awaits, as the challenge page needs it.
+
+    ``{"kind": gateway kind, "token": challenge, **the gateway's details}`` (Stripe's
+    ``client_secret``), or ``None`` when nothing awaits authentication. Raises
+    :class:`~wallet.exceptions.GatewayDown` when the gateway cannot be reached.
+    """
+    pending = pending_authentication(order)
+    if pending is None or order.payment_gateway is None:
+        return None
+    try:
+        gateway = gateway_for(order.payment_gateway)
+        details = gateway.authentication_details(pending.token)
+    except GatewayNotUsable:
+        return None
+    except GatewayUnavailable as exc:
+        raise services.GatewayDown(str(exc)) from exc
+    return {"kind": order.payment_gateway.kind, "token": pending.token, **details}
+
+
+def setup_intent_secret(order: Order) -> str:
+    """A Stripe SetupIntent's client secret, for Stripe.js to make a new card's PaymentMethod.
+
+    The storefront falls back on it where Stripe.js cannot make the PaymentMethod directly.
+    Raises :class:`~django.core.exceptions.ValidationError` for an order that is not payable
+    through Stripe and :class:`~wallet.exceptions.GatewayDown` when Stripe is out of reach.
+    """
+    gateway = None
+    if order.is_payable and order.payment_gateway is not None:
+        try:
+            gateway = gateway_for(order.payment_gateway)
+        except GatewayNotUsable:
+            gateway = None
+    if not isinstance(gateway, StripeGateway):
+        raise ValidationError(
+            {"payment_gateway": ValidationError(_("cannot save cards"), code="invalid")}
+        )
+    try:
+        return gateway.create_setup_intent()
+    except GatewayUnavailable as exc:
+        raise services.GatewayDown(str(exc)) from exc
+
+
+def card_saving_browser_gateway(mode: str) -> dict[str, str] | None:
+    """What the "Add card" page needs to load the saving gateway's browser SDK (Stripe.js).
+
+    ``None`` when the gateway that saves cards is the test gateway (the wallet's own script).
+    """
+    row = selectors.card_saving_gateway(mode)
+    if row is None or row.kind != PaymentGateway.Kind.STRIPE:
+        return None
+    try:
+        gateway = gateway_for(row)
+    except GatewayNotUsable:
+        return None
+    if not isinstance(gateway, StripeGateway):
+        return None
+    return {"kind": "stripe", "publishable_key": row.publishable_key, "js_url": gateway.js_url}
+
+
+def wallet_setup_intent_secret(customer: Customer) -> str:
+    """A SetupIntent's client secret for saving a card with Stripe without paying ("Add card").
+
+    The SetupIntent belongs to the customer's Stripe Customer, made (once) if needed, under
+    the customer's lock. Raises :class:`~django.core.exceptions.ValidationError` when Stripe
+    does not save this shop's cards and :class:`~wallet.exceptions.GatewayDown` when Stripe is
+    out of reach.
+    """
+    row = selectors.card_saving_gateway(customer.mode)
+    gateway = None
+    if row is not None:
+        try:
+            gateway = gateway_for(row)
+        except GatewayNotUsable:
+            gateway = None
+    if row is None or not isinstance(gateway, StripeGateway):
+        raise ValidationError(
+            {"payment_gateway": ValidationError(_("cannot save cards"), code="invalid")}
+        )
+    try:
+        with transaction.atomic():
+            lock_customer(customer.pk)
+            customer_token = gateway_customers.customer_token_for(row, customer)
+        return gateway.create_setup_intent(customer_token=customer_token)
+    except GatewayUnavailable as exc:
+        raise services.GatewayDown(str(exc)) from exc
 
 
 # --- Stripe webhooks --------------------------------------------------------------------------
@@ -184,13 +307,45 @@ def _change_order(
     services.record_event(order, event, actor, {"transaction": [None, done.pk]})
 
 
+def _authenticated(gateway: PaymentGateway, intent: dict[str, Any], actor: services.Actor) -> str:
+    """The customer answered a 3-D Secure challenge: the order it awaits is placed.
+
+    ``"ignored"`` when no payable order of this gateway awaits this PaymentIntent (the
+    storefront already placed it, say). Placing reads the PaymentIntent back from Stripe.
+    """
+    intent_id = intent.get("id")
+    if not isinstance(intent_id, str) or not intent_id:
+        return "ignored"
+    challenge = (
+        Transaction.objects.select_related("payment__order")
+        .filter(
+            kind=Transaction.Kind.AUTHENTICATION,
+            token=intent_id,
+            payment__payment_gateway=gateway,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if challenge is None:
+        return "ignored"
+    order = challenge.payment.order
+    pending = pending_authentication(order)
+    if pending is None or pending.token != intent_id:
+        return "ignored"
+    services.place_order(order, actor=actor)
+    return "handled"
+
+
 def _intent_succeeded(
     gateway: PaymentGateway, intent: dict[str, Any], actor: services.Actor
 ) -> str:
-    """Captured at Stripe (the dashboard, or our own capture): an authorized order is paid."""
+    """Captured at Stripe (the dashboard, or our own capture): an authorized order is paid.
+
+    A PaymentIntent that a 3-D Secure challenge held back places its order first.
+    """
     authorization = _authorization(gateway, intent.get("id"))
     if authorization is None:
-        return "ignored"
+        return _authenticated(gateway, intent, actor)
     order = _locked_order(authorization)
     if order.payment_status != Order.PaymentStatus.AUTHORIZED:
         return "ignored"  # already paid (our own capture) or no longer awaiting it
@@ -322,6 +477,8 @@ def _method_detached(gateway: PaymentGateway, method: dict[str, Any], actor: ser
 
 STRIPE_HANDLERS: dict[str, Callable[[PaymentGateway, dict[str, Any], services.Actor], str]] = {
     "payment_intent.succeeded": _intent_succeeded,
+    # An uncaptured PaymentIntent is authorized: the event a 3-D Secure challenge ends with.
+    "payment_intent.amount_capturable_updated": _authenticated,
     "payment_intent.payment_failed": _intent_failed,
     "payment_intent.canceled": _intent_canceled,
     "charge.refunded": _charge_refunded,

@@ -3,7 +3,7 @@
 from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
-from wallet import views, webhooks
+from wallet import authentication_views, views, webhooks
 
 
 class PublicIdConverter:
@@ -31,12 +31,27 @@ urlpatterns = [
         "wallet/cards/<public_id:card_id>/default/", views.set_default_card, name="set-default-card"
     ),
     path("wallet/cards/add/", views.add_card, name="add-card"),
+    path(
+        "wallet/cards/stripe-setup-intent/",
+        authentication_views.wallet_setup_intent,
+        name="wallet-setup-intent",
+    ),
     path("wallet/cards/<public_id:card_id>/edit/", views.edit_card, name="edit-card"),
     path("wallet/cards/<public_id:card_id>/update/", views.update_card, name="update-card"),
     path("wallet/cards/<public_id:card_id>/remove/", views.remove_card, name="remove-card"),
     path("wallet/cards/<public_id:card_id>/restore/", views.restore_card, name="restore-card"),
     path("checkout/<public_id:order_id>/payment/", views.payment, name="payment"),
     path("checkout/<public_id:order_id>/confirmation/", views.confirmation, name="confirmation"),
+    path(
+        "checkout/<public_id:order_id>/authenticate/",
+        authentication_views.authenticate,
+        name="authenticate",
+    ),
+    path(
+        "checkout/<public_id:order_id>/stripe-setup-intent/",
+        authentication_views.stripe_setup_intent,
+        name="stripe-setup-intent",
+    ),
     path(
         "wallet/webhooks/stripe/<public_id:gateway_id>/",
         webhooks.stripe_webhook,

@@ -2,19 +2,17 @@
 
 Views translate HTTP into service calls and service outcomes into pages: reads go through
 ``wallet.selectors``, writes through ``wallet.services``, card presentation through
-``wallet.cards``. A domain refusal becomes a message on the page, never a server error.
+``wallet.instruments``. A domain refusal becomes a message on the page, never a server error.
 """
 
-import functools
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,61 +20,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wallet import selectors, services
-from wallet.cards import CardDisplay, describe_instrument, describe_source
+from wallet import gateway_services, selectors, services
 from wallet.conf import wallet_settings
+from wallet.exceptions import AuthenticationRequired
 from wallet.forms import CardTokenForm, NicknameForm, PaymentForm
+from wallet.instruments import CardDisplay, describe_instrument, describe_source
 from wallet.models import Customer, CustomerPaymentSource, Order
+from wallet.storefront_access import (
+    current_customer,
+    not_payable,
+    own_order,
+    own_source,
+    storefront_404,
+)
 
 logger = logging.getLogger(__name__)
-
-PAID_STATUSES = (Order.PaymentStatus.AUTHORIZED, Order.PaymentStatus.PAID)
-
-
-def storefront_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Answer a missing (or someone else's) order or card with the shop's own 404 page."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except Http404:
-            return render(request, "wallet/not_found.html", status=404)
-
-    return wrapper
-
-
-def _customer(request: HttpRequest) -> Customer:
-    """The wallet customer of the logged-in user, in the storefront's mode.
-
-    Reads never write: a GET by a user without a customer is a 404 (they have no cards or
-    orders). A write (POST) creates the customer on first use.
-    """
-    if request.method in ("GET", "HEAD"):
-        customer = selectors.customer_of_user(request.user, wallet_settings.MODE)
-        if customer is None:
-            raise Http404(_("No such order."))
-        return customer
-    try:
-        return services.ensure_customer_for_user(request.user, wallet_settings.MODE)
-    except ValidationError as exc:  # e.g. no email address, or another customer has it
-        raise PermissionDenied(_("This account cannot use the shop's wallet.")) from exc
-
-
-def _own_source(customer: Customer, card_id: str) -> CustomerPaymentSource:
-    """One of the customer's saved cards, or 404 (another customer's card included)."""
-    source = selectors.customer_wallet(customer).filter(pk=card_id).first()
-    if source is None:
-        raise Http404(_("No such card in your wallet."))
-    return source
-
-
-def _own_order(customer: Customer, order_id: str) -> Order:
-    """One of the customer's orders, or 404 (another customer's order included)."""
-    order = selectors.order_for_checkout(customer, order_id)
-    if order is None:
-        raise Http404(_("No such order."))
-    return order
 
 
 def _wallet_cards(customer: Customer) -> list[tuple[CustomerPaymentSource, CardDisplay]]:
@@ -153,7 +111,7 @@ def add_card(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = CardTokenForm(request.POST)
         if form.is_valid():
-            customer = _customer(request)
+            customer = current_customer(request)
             data = form.cleaned_data
             try:
                 source = services.add_payment_source_from_token(
@@ -176,7 +134,8 @@ def add_card(request: HttpRequest) -> HttpResponse:
             status = 422
     else:
         form = CardTokenForm()
-    return render(request, "wallet/add_card.html", {"form": form}, status=status)
+    stripe = gateway_services.card_saving_browser_gateway(wallet_settings.MODE)
+    return render(request, "wallet/add_card.html", {"form": form, "stripe": stripe}, status=status)
 
 
 def _edit_page(
@@ -209,8 +168,8 @@ def _edit_page(
 @storefront_404
 def edit_card(request: HttpRequest, card_id: str) -> HttpResponse:
     """Show a card's edit page (GET); give the card a nickname (POST)."""
-    customer = _customer(request)
-    source = _own_source(customer, card_id)
+    customer = current_customer(request)
+    source = own_source(customer, card_id)
     if request.method == "GET":
         return _edit_page(request, source)
     form = NicknameForm(request.POST)
@@ -240,8 +199,8 @@ def edit_card(request: HttpRequest, card_id: str) -> HttpResponse:
 @storefront_404
 def update_card(request: HttpRequest, card_id: str) -> HttpResponse:
     """Give a saved card its new expiry date and holder name (a new token for the same card)."""
-    customer = _customer(request)
-    source = _own_source(customer, card_id)
+    customer = current_customer(request)
+    source = own_source(customer, card_id)
     form = CardTokenForm(request.POST)
     if not form.is_valid():
         return _edit_page(request, source, card_form=form, status=422)
@@ -269,8 +228,8 @@ def update_card(request: HttpRequest, card_id: str) -> HttpResponse:
 @storefront_404
 def set_default_card(request: HttpRequest, card_id: str) -> HttpResponse:
     """Make one of the customer's cards the default one."""
-    customer = _customer(request)
-    source = _own_source(customer, card_id)
+    customer = current_customer(request)
+    source = own_source(customer, card_id)
     card = describe_source(source, today=timezone.localdate())
     if card.is_expired:
         messages.error(
@@ -293,8 +252,8 @@ def set_default_card(request: HttpRequest, card_id: str) -> HttpResponse:
 @storefront_404
 def remove_card(request: HttpRequest, card_id: str) -> HttpResponse:
     """Remove one of the customer's cards at once; the wallet page then offers "Undo"."""
-    customer = _customer(request)
-    source = _own_source(customer, card_id)
+    customer = current_customer(request)
+    source = own_source(customer, card_id)
     card = describe_source(source, today=timezone.localdate())
     try:
         services.remove_payment_source(source, actor=services.actor_for_customer(customer))
@@ -318,7 +277,7 @@ def remove_card(request: HttpRequest, card_id: str) -> HttpResponse:
 @storefront_404
 def restore_card(request: HttpRequest, card_id: str) -> HttpResponse:
     """Undo a removal while its undo window lasts."""
-    customer = _customer(request)
+    customer = current_customer(request)
     source = selectors.removed_payment_source(customer, card_id)
     if source is None:
         messages.error(request, _("It is too late to undo: the card was removed for good."))
@@ -334,15 +293,6 @@ def restore_card(request: HttpRequest, card_id: str) -> HttpResponse:
 
 
 # --- checkout ------------------------------------------------------------------------------
-
-
-def _not_payable(request: HttpRequest, order: Order) -> HttpResponse:
-    """A paid order goes to its confirmation; any other unpayable order gets a clear page."""
-    if order.payment_status in PAID_STATUSES:
-        if request.method == "POST":
-            messages.info(request, _("This order has already been paid. Nothing more was charged."))
-        return redirect("wallet:confirmation", order_id=order.pk)
-    return render(request, "wallet/order_unavailable.html", {"order": order}, status=409)
 
 
 def _checkout(order: Order, form: PaymentForm, sources: dict[str, Any], customer: Customer) -> None:
@@ -417,10 +367,10 @@ def _add_validation_errors(form: Form, exc: ValidationError) -> None:
 @storefront_404
 def payment(request: HttpRequest, order_id: str) -> HttpResponse:
     """Choose a saved card or a new one, and pay the order."""
-    customer = _customer(request)
-    order = _own_order(customer, order_id)
+    customer = current_customer(request)
+    order = own_order(customer, order_id)
     if not order.is_payable:
-        return _not_payable(request, order)
+        return not_payable(request, order)
     wallet = _wallet_cards(customer)
     sources = {source.pk: source for source, _card in wallet}
     cards = [card for _source, card in wallet]
@@ -432,6 +382,8 @@ def payment(request: HttpRequest, order_id: str) -> HttpResponse:
         if form.is_valid():
             try:
                 _checkout(order, form, sources, customer)
+            except AuthenticationRequired:  # 3-D Secure: the customer answers the bank first
+                return redirect("wallet:authenticate", order_id=order.pk)
             except services.PaymentDeclined as exc:
                 decline = _explain_decline(exc, form)
                 status = 402
@@ -444,7 +396,7 @@ def payment(request: HttpRequest, order_id: str) -> HttpResponse:
                 status = 503
             except services.OrderNotPayable:
                 order.refresh_from_db()
-                return _not_payable(request, order)
+                return not_payable(request, order)
             except services.WalletError as exc:  # any other domain refusal: nothing was charged
                 logger.warning("Checkout of order %s refused", order.pk, exc_info=True)
                 payment_error = str(exc.message)
@@ -473,6 +425,7 @@ def payment(request: HttpRequest, order_id: str) -> HttpResponse:
             "kept": form.kept_card_details(),
             "is_test_gateway": order.payment_gateway is not None
             and order.payment_gateway.kind == "test",
+            "stripe": gateway_services.browser_gateway(order),
         },
         status=status,
     )
@@ -483,8 +436,8 @@ def payment(request: HttpRequest, order_id: str) -> HttpResponse:
 @storefront_404
 def confirmation(request: HttpRequest, order_id: str) -> HttpResponse:
     """Thank the customer: order number, amount and the card that paid."""
-    customer = _customer(request)
-    order = _own_order(customer, order_id)
+    customer = current_customer(request)
+    order = own_order(customer, order_id)
     if order.is_payable:
         return redirect("wallet:payment", order_id=order.pk)
     paid_with = selectors.authorized_payment(order)

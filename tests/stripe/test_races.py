@@ -7,7 +7,7 @@ from django.db import connection
 
 from tests import factories
 from tests.stripe.test_webhooks import event, sign
-from tests.test_concurrency import run_together
+from tests.support.threads import run_together
 from wallet import services
 from wallet.gateway_services import handle_stripe_webhook
 from wallet.models import CustomerPaymentSource, GatewayCustomer, Transaction

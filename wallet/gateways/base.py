@@ -29,7 +29,9 @@ class GatewayResult:
 
     ``token`` is the gateway's opaque transaction reference, ``message`` a human-readable reason,
     ``code`` the gateway's machine reason of a failure (Stripe's decline code) and ``meta`` what
-    a client may be shown about it (``{"decline_code": …}``).
+    a client may be shown about it (``{"decline_code": …}``). ``requires_authentication`` marks
+    an authorization waiting for the customer's 3-D Secure challenge: ``token`` then names the
+    challenge (Stripe's PaymentIntent) and ``meta`` holds what the browser needs to run it.
     """
 
     succeeded: bool
@@ -37,6 +39,7 @@ class GatewayResult:
     message: str = ""
     code: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    requires_authentication: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,24 @@ class Gateway(ABC):
     def refund(self, capture_token: str, amount_cents: int) -> GatewayResult:
         """Refund a previous capture."""
 
+    # --- optional: 3-D Secure -----------------------------------------------------------------
+
+    def complete_authentication(
+        self, challenge_token: str, amount_cents: int, currency_code: str, *, outcome: str = ""
+    ) -> GatewayResult:
+        """The authorization behind a 3-D Secure challenge, once the customer has answered it.
+
+        ``outcome`` is what the shop's own challenge page reported (the test gateway's
+        ``approved`` or ``failed``); a gateway that runs the challenge itself (Stripe) ignores
+        it. A challenge still unanswered gives a result that ``requires_authentication`` again.
+        By default a gateway never asks for authentication, so there is nothing to complete.
+        """
+        return GatewayResult(succeeded=False, message="No authentication is pending.")
+
+    def authentication_details(self, challenge_token: str) -> dict[str, Any]:
+        """What the browser needs to run a pending challenge (Stripe: the client secret)."""
+        return {}
+
     # --- optional: gateways that keep customers and instruments (Stripe) override these ----
 
     def authorize_payment(
@@ -118,6 +139,10 @@ class Gateway(ABC):
         :class:`GatewayUnavailable` when it cannot be reached.
         """
         return SavedInstrument(customer_token, payment_source_token)
+
+    def customer_for(self, email: str, reference: str) -> str:
+        """The gateway's customer for a wallet customer, made when needed; by default none."""
+        return ""
 
     def forget(self, payment_source_token: str, *, customer_token: str = "") -> None:
         """Stop keeping a saved instrument for its customer (Stripe: detach); by default nothing."""

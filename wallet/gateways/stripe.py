@@ -18,7 +18,7 @@ out of reach, a bad key or a Stripe server error raise :class:`GatewayUnavailabl
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import stripe
 
@@ -30,6 +30,13 @@ from wallet.gateways.base import (
     InstrumentRefused,
     SavedInstrument,
 )
+
+if TYPE_CHECKING:  # the SDK's request types (its own module, in recent versions only)
+    from stripe.params import (
+        CustomerCreateParams,
+        PaymentIntentCreateParams,
+        SetupIntentCreateParams,
+    )
 
 logger = logging.getLogger("wallet.gateways")
 T = TypeVar("T")
@@ -43,6 +50,7 @@ UNAVAILABLE_ERRORS = (
     stripe.APIError,
 )
 AUTHORIZED_STATUSES = ("requires_capture", "succeeded", "processing")
+STRIPE_JS_URL = "https://js.stripe.com/v3/"
 # Metadata key naming the wallet customer on the Stripe Customer made for it.
 CUSTOMER_METADATA_KEY = "wallet_customer_id"
 
@@ -72,6 +80,7 @@ class StripeGateway(Gateway):
         self.api_base = api_base
         self.client = stripe.StripeClient(
             secret_key,
+            # Stripe types this as its BaseAddresses TypedDict, which only a private module exports.
             base_addresses=base_addresses,  # type: ignore[arg-type]
             max_network_retries=1,  # retried POSTs carry an idempotency key: never twice
             http_client=stripe.RequestsClient(timeout=wallet_settings.GATEWAY_TIMEOUT),
@@ -136,8 +145,9 @@ class StripeGateway(Gateway):
         """Create and confirm a PaymentIntent (capture ``manual``) for the amount.
 
         The result's token is the PaymentIntent id. A decline is a failed result with Stripe's
-        message and decline code (``meta["decline_code"]``); a card that needs 3-D Secure is
-        declined with ``authentication_required`` and its PaymentIntent cancelled.
+        message and decline code (``meta["decline_code"]``); a card that needs 3-D Secure gives
+        a result that ``requires_authentication``, its PaymentIntent left for Stripe.js to
+        finish with the client secret in ``meta``.
         """
         params: dict[str, Any] = {
             "amount": amount_cents,
@@ -154,7 +164,11 @@ class StripeGateway(Gateway):
                 params["off_session"] = True
         try:
             intent = self._call(
-                "authorize", lambda: self.client.v1.payment_intents.create(params=params)
+                "authorize",
+                # ``payment_method_types``: accepted by Stripe's API, absent from its SDK's types.
+                lambda: self.client.v1.payment_intents.create(
+                    params=cast("PaymentIntentCreateParams", params)
+                ),
             )
         except stripe.CardError as exc:
             return self._declined(exc)
@@ -165,17 +179,14 @@ class StripeGateway(Gateway):
                 code=str(exc.code or "invalid_request"),
                 meta={"decline_code": str(exc.code or "invalid_request")},
             )
+        return self._outcome(intent)
+
+    def _outcome(self, intent: Any) -> GatewayResult:
+        """A PaymentIntent's state as a result: authorized, awaiting 3-D Secure, or declined."""
         if intent.status in AUTHORIZED_STATUSES:
             return GatewayResult(succeeded=True, token=intent.id, message="Authorized.")
         if intent.status == "requires_action":
-            self._cancel_quietly(intent.id)
-            return GatewayResult(
-                succeeded=False,
-                token=intent.id,
-                message="The card requires authentication (3-D Secure).",
-                code="authentication_required",
-                meta={"decline_code": "authentication_required"},
-            )
+            return _challenge(intent)
         error = getattr(intent, "last_payment_error", None)
         code = str(getattr(error, "decline_code", None) or getattr(error, "code", None) or "")
         return GatewayResult(
@@ -190,6 +201,9 @@ class StripeGateway(Gateway):
         detail = getattr(exc, "error", None)
         intent = getattr(detail, "payment_intent", None)
         code = _decline_code(exc) or "card_declined"
+        if code == "authentication_required" and getattr(intent, "client_secret", None):
+            # Off-session, Stripe refuses instead of asking: the customer confirms on-session.
+            return _challenge(intent)
         return GatewayResult(
             succeeded=False,
             token=str(getattr(intent, "id", "") or ""),
@@ -198,11 +212,67 @@ class StripeGateway(Gateway):
             meta={"decline_code": code},
         )
 
+    def complete_authentication(
+        self, challenge_token: str, amount_cents: int, currency_code: str, *, outcome: str = ""
+    ) -> GatewayResult:
+        """Read the PaymentIntent back after Stripe.js ran its challenge (``outcome`` unused).
+
+        Authorized, still awaiting the customer, or declined (a failed authentication leaves
+        the PaymentIntent without its PaymentMethod and Stripe's reason in
+        ``last_payment_error``). An intent of another amount or currency is never accepted.
+        """
+        intent = self._intent(challenge_token)
+        if intent is None:
+            return GatewayResult(succeeded=False, message="Stripe has no such payment.")
+        if intent.amount != amount_cents or str(intent.currency).lower() != currency_code.lower():
+            if intent.status in ("requires_action", "requires_capture"):
+                self._cancel_quietly(intent.id)  # release the hold a stale amount put on the card
+            return GatewayResult(succeeded=False, message="Stripe's payment is for another amount.")
+        return self._outcome(intent)
+
     def _cancel_quietly(self, intent_id: str) -> None:
         try:
-            self.client.v1.payment_intents.cancel(intent_id)
-        except stripe.StripeError:
+            self._call("cancel", lambda: self.client.v1.payment_intents.cancel(intent_id))
+        except (stripe.StripeError, GatewayUnavailable):
             logger.warning("Could not cancel Stripe PaymentIntent %s", intent_id)
+
+    def authentication_details(self, challenge_token: str) -> dict[str, Any]:
+        """The PaymentIntent's client secret, for Stripe.js's ``handleNextAction``."""
+        intent = self._intent(challenge_token)
+        if intent is None or intent.status != "requires_action":
+            return {}
+        return {"client_secret": intent.client_secret}
+
+    def _intent(self, intent_id: str) -> Any:
+        if not (intent_id or "").startswith("pi_"):
+            return None
+        try:
+            return self._call(
+                "payment intent", lambda: self.client.v1.payment_intents.retrieve(intent_id)
+            )
+        except stripe.StripeError:
+            return None
+
+    def create_setup_intent(self, *, customer_token: str = "") -> str:
+        """A SetupIntent for a card the browser confirms with Stripe.js: its client secret."""
+        params: dict[str, Any] = {"payment_method_types": ["card"], "usage": "off_session"}
+        if customer_token:
+            params["customer"] = customer_token
+        intent = self._call(
+            "setup intent",
+            # ``payment_method_types``: accepted by Stripe's API, absent from its SDK's types.
+            lambda: self.client.v1.setup_intents.create(
+                params=cast("SetupIntentCreateParams", params)
+            ),
+        )
+        return str(intent.client_secret)
+
+    @property
+    def js_url(self) -> str:
+        """Where the browser loads Stripe.js: Stripe's, or the one a local Stripe serves."""
+        if self.api_base:
+            return f"{self.api_base.rstrip('/')}/js.stripe.com/v3/"
+        return STRIPE_JS_URL
 
     def capture(self, authorization_token: str, amount_cents: int) -> GatewayResult:
         """Capture the PaymentIntent (its id is the authorization token); the token stays it."""
@@ -251,7 +321,7 @@ class StripeGateway(Gateway):
         again rather than duplicated, e.g. after a save whose database transaction rolled back.
         """
         if not customer_token:
-            customer_token = self._customer_for(customer_email, customer_reference)
+            customer_token = self.customer_for(customer_email, customer_reference)
         try:
             method = self._call(
                 "payment method",
@@ -278,7 +348,7 @@ class StripeGateway(Gateway):
             ) from exc
         return SavedInstrument(customer_token, payment_source_token)
 
-    def _customer_for(self, email: str, reference: str) -> str:
+    def customer_for(self, email: str, reference: str) -> str:
         """The Stripe Customer of a wallet customer: found by email and metadata, else made."""
         if email and reference:
             found = self._call(
@@ -289,7 +359,7 @@ class StripeGateway(Gateway):
                 metadata = candidate.to_dict().get("metadata") or {}
                 if metadata.get(CUSTOMER_METADATA_KEY) == reference:
                     return str(candidate.id)
-        params: dict[str, Any] = {"metadata": {CUSTOMER_METADATA_KEY: reference}}
+        params: CustomerCreateParams = {"metadata": {CUSTOMER_METADATA_KEY: reference}}
         if email:
             params["email"] = email
         created = self._call("customer", lambda: self.client.v1.customers.create(params=params))
@@ -306,6 +376,18 @@ class StripeGateway(Gateway):
         except stripe.InvalidRequestError:
             # Not attached (any more) or unknown: there is nothing left to forget.
             logger.info("Stripe PaymentMethod %s was not attached", payment_source_token)
+
+
+def _challenge(intent: Any) -> GatewayResult:
+    """A PaymentIntent waiting for the customer's 3-D Secure authentication."""
+    return GatewayResult(
+        succeeded=False,
+        token=str(intent.id),
+        message="The card requires authentication (3-D Secure).",
+        code="authentication_required",
+        meta={"client_secret": str(intent.client_secret), "payment_intent": str(intent.id)},
+        requires_authentication=True,
+    )
 
 
 def _customer_id(method: Any) -> str:

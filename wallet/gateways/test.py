@@ -6,7 +6,9 @@ ending 4242 that expires in December 2030. Anything may follow after one more un
 - ``tokenize`` reads brand, last digits and expiry from the token; the holder name comes from
   ``options["card_holder_name"]`` when given. The fingerprint is derived from brand, last digits
   and expiry, so the same card always has the same fingerprint.
-- ``authorize`` declines any token containing ``decline``, and any other token is authorized with
+- ``authorize`` declines any token containing ``decline``; a token containing ``3ds`` needs the
+  customer's 3-D Secure authentication first (a challenge ``3ds_…`` that the storefront's
+  challenge page answers with ``approved`` or ``failed``); any other token is authorized with
   an opaque transaction token derived from the token, amount and currency.
 - ``capture``, ``void`` and ``refund`` succeed for any token they were given by this gateway.
 """
@@ -31,6 +33,21 @@ def fingerprint_for(brand: str, last4: str, month: int, year: int) -> str:
     """The test gateway's fingerprint of a card: stable for the same brand, digits and expiry."""
     material = f"{brand.lower()}:{last4}:{month:02d}:{year}"
     return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+# Stripe's code for a failed 3-D Secure authentication, shared so the storefront explains both.
+AUTHENTICATION_FAILED = "payment_intent_authentication_failure"
+
+
+def _challenge(challenge_token: str) -> GatewayResult:
+    return GatewayResult(
+        succeeded=False,
+        token=challenge_token,
+        message="The card requires authentication (3-D Secure).",
+        code="authentication_required",
+        meta={"client_secret": challenge_token},
+        requires_authentication=True,
+    )
 
 
 def _opaque(*parts: object) -> str:
@@ -66,8 +83,31 @@ class TestGateway(Gateway):
         """Decline tokens containing ``decline``; authorize everything else."""
         if "decline" in (payment_source_token or ""):
             return GatewayResult(succeeded=False, message="The card was declined.")
+        if "3ds" in (payment_source_token or ""):
+            challenge = "3ds_" + _opaque(payment_source_token, amount_cents, currency_code)
+            return _challenge(challenge)
         token = "auth_" + _opaque(payment_source_token, amount_cents, currency_code)
         return GatewayResult(succeeded=True, token=token, message="Authorized.")
+
+    def complete_authentication(
+        self, challenge_token: str, amount_cents: int, currency_code: str, *, outcome: str = ""
+    ) -> GatewayResult:
+        """Authorize once the challenge page reports ``approved``; ``failed`` is a decline."""
+        if outcome == "approved":
+            token = "auth_" + _opaque(challenge_token, amount_cents, currency_code)
+            return GatewayResult(succeeded=True, token=token, message="Authorized.")
+        if outcome == "failed":
+            return GatewayResult(
+                succeeded=False,
+                message="The card's authentication failed.",
+                code=AUTHENTICATION_FAILED,
+                meta={"decline_code": AUTHENTICATION_FAILED},
+            )
+        return _challenge(challenge_token)
+
+    def authentication_details(self, challenge_token: str) -> dict[str, Any]:
+        """The challenge is the shop's own page: it needs nothing but the challenge's name."""
+        return {"challenge": challenge_token}
 
     def capture(self, authorization_token: str, amount_cents: int) -> GatewayResult:
         """Capture any authorization of this gateway."""

@@ -1,6 +1,6 @@
 """Paying: one order change all or nothing, placing, capturing, voiding, refunding, checkouts."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -12,19 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from wallet import gateway_customers
 from wallet.audit import SYSTEM, Actor, record_event
 from wallet.exceptions import (
+    AuthenticationRequired,
     DeclinedAttempt,
     GatewayDown,
     OrderNotPayable,
     PaymentDeclined,
-    PaymentStateConflict,
     WalletError,
 )
 from wallet.gateways import (
-    Gateway,
-    GatewayNotUsable,
     GatewayResult,
     GatewayUnavailable,
-    gateway_for,
 )
 from wallet.models import (
     AuditEntry,
@@ -33,6 +30,13 @@ from wallet.models import (
     ExternalPayment,
     Order,
     Transaction,
+)
+from wallet.roles import CUSTOMER
+from wallet.services.operations import (
+    cancel_locked,
+    capture_locked,
+    charging_gateway,
+    refund_locked,
 )
 from wallet.services.orders import update_order
 from wallet.services.payment_sources import card_has_expired, save_payment_to_wallet
@@ -107,39 +111,42 @@ def _lock_order(order: Order) -> Order:
     return locked
 
 
-def _charging_gateway(order: Order, *, new_charge: bool = True) -> Gateway:
-    """The gateway that may charge ``order``: there is no fallback when it has none.
+def pending_authentication(order: Order) -> Transaction | None:
+    """The 3-D Secure challenge the order's current payment awaits, if any.
 
-    A disabled gateway takes no new charge, but still captures, voids and refunds its own.
+    A payment awaits authentication while its latest transaction is an ``authentication``
+    (a later authorization, successful or not, answers it) and the order is still payable.
     """
-    gateway = order.payment_gateway
-    if gateway is None:
-        raise ValidationError(
-            {"payment_gateway": ValidationError(_("can't be blank"), code="blank")}
-        )
-    if gateway.disabled_at and new_charge:
-        raise ValidationError(
-            {"payment_gateway": ValidationError(_("is disabled"), code="disabled")}
-        )
-    try:
-        return gateway_for(gateway)
-    except GatewayNotUsable as exc:
-        raise ValidationError(
-            {"payment_gateway": ValidationError(_("cannot charge this order"), code="invalid")}
-        ) from exc
+    if not order.is_payable or not order.payment_source_id:
+        return None
+    latest = (
+        Transaction.objects.filter(payment_id=order.payment_source_id)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if latest is None or latest.kind != Transaction.Kind.AUTHENTICATION:
+        return None
+    return latest
 
 
-def _authorize_and_place(locked: Order, actor: Actor) -> Transaction | None:
+def _authorize_and_place(
+    locked: Order, actor: Actor, *, authentication_outcome: str = ""
+) -> Transaction | None:
     """Authorize the (locked) order's current payment and place the order.
 
     A zero total is placed without payment (``None``: no authorization).
 
     The gateway call is the last step of a checkout: everything before it rolls back with the
-    transaction, and a decline raises :class:`PaymentDeclined` carrying what was tried.
+    transaction, and a decline raises :class:`PaymentDeclined` carrying what was tried. A card
+    that needs 3-D Secure records an ``authentication`` transaction and raises
+    :class:`AuthenticationRequired` (see :func:`_checkout_transaction`); placing the order again
+    completes that challenge instead of authorizing anew (``authentication_outcome`` is what
+    the shop's own challenge page reported, for the test gateway).
     """
     _require_payable(locked)
     if locked.total_amount_cents == 0:
-        return _place_free(locked, actor)
+        _place_free(locked, actor)
+        return None
     payment = locked.payment_source or locked.external_payments.order_by("-created_at").first()
     if payment is None:
         raise ValidationError(
@@ -149,22 +156,33 @@ def _authorize_and_place(locked: Order, actor: Actor) -> Transaction | None:
                 )
             }
         )
-    gateway = _charging_gateway(locked)
+    gateway = charging_gateway(locked)
     # Gateways that keep customers (Stripe) charge a saved card with its customer.
     context: dict[str, Any] = {}
     if gateway.keeps_customers:
         context = gateway_customers.authorization_context(
             payment, on_session=actor.application_kind == "storefront"
         )
+    challenge = pending_authentication(locked) if payment.pk == locked.payment_source_id else None
     try:
-        result = gateway.authorize_payment(
-            payment.payment_source_token,
-            locked.total_amount_cents,
-            locked.currency_code,
-            **context,
-        )
+        if challenge is not None:
+            result = gateway.complete_authentication(
+                challenge.token,
+                locked.total_amount_cents,
+                locked.currency_code,
+                outcome=authentication_outcome,
+            )
+        else:
+            result = gateway.authorize_payment(
+                payment.payment_source_token,
+                locked.total_amount_cents,
+                locked.currency_code,
+                **context,
+            )
     except GatewayUnavailable as exc:
         raise GatewayDown(str(exc)) from exc
+    if result.requires_authentication:
+        _await_authentication(locked, payment, result, challenge)
     if not result.succeeded:
         message = result.message or str(_("The payment was declined."))
         attempt = DeclinedAttempt(
@@ -191,8 +209,27 @@ def _authorize_and_place(locked: Order, actor: Actor) -> Transaction | None:
     _mark_placed(locked, payment, authorization, actor)
     method = locked.payment_method
     if method is not None and method.auto_capture:
-        _capture(locked, actor)
+        capture_locked(locked, actor)
     return authorization
+
+
+def _await_authentication(
+    locked: Order, payment: ExternalPayment, result: GatewayResult, challenge: Transaction | None
+) -> None:
+    """Record the challenge the payment now awaits (once) and ask for it to be answered."""
+    message = result.message or str(_("The card requires authentication."))
+    if challenge is None or challenge.token != result.token:
+        Transaction.objects.create(
+            mode=locked.mode,
+            payment=payment,
+            kind=Transaction.Kind.AUTHENTICATION,
+            succeeded=False,
+            amount_cents=locked.total_amount_cents,
+            currency_code=locked.currency_code,
+            token=result.token,
+            message=message[:255],
+        )
+    raise AuthenticationRequired(message, meta=result.meta)
 
 
 def _place_free(locked: Order, actor: Actor) -> None:
@@ -243,6 +280,25 @@ def _record_decline(attempt: DeclinedAttempt, actor: Actor) -> None:
 
 
 @contextmanager
+def _checkout_transaction(actor: Actor) -> Iterator[None]:
+    """One checkout's transaction: all or nothing, except when the card needs 3-D Secure.
+
+    A decline rolls everything back (and is recorded after, see :func:`_recording_declines`).
+    :class:`AuthenticationRequired` is not a refusal but a step: what the checkout did (the
+    payment, a card saved with it, the challenge) is committed, then the exception is raised.
+    """
+    waiting: list[AuthenticationRequired] = []
+    with _recording_declines(actor):
+        with transaction.atomic():
+            try:
+                yield
+            except AuthenticationRequired as exc:
+                waiting.append(exc)
+        if waiting:
+            raise waiting[0]
+
+
+@contextmanager
 def _as_trigger(name: str, *keys: str) -> Iterator[None]:
     """Report a step's refusal under the trigger that asked for it (``_place`` …).
 
@@ -264,15 +320,22 @@ def _as_trigger(name: str, *keys: str) -> Iterator[None]:
         raise ValidationError(renamed) from exc
 
 
-def place_order(order: Order, *, actor: Actor = SYSTEM) -> Transaction | None:
+def place_order(
+    order: Order, *, authentication_outcome: str = "", actor: Actor = SYSTEM
+) -> Transaction | None:
     """Authorize the order's latest payment through its gateway and place the order.
 
     Exactly-once: the order row is locked, and an order that is no longer payable is refused,
     so a double submission never authorizes twice. A decline leaves the order unpaid, records
-    a failed transaction and raises :class:`PaymentDeclined`.
+    a failed transaction and raises :class:`PaymentDeclined`; a card that needs 3-D Secure
+    raises :class:`AuthenticationRequired`, and placing again once the customer has answered
+    the challenge (``authentication_outcome`` from the test gateway's challenge page)
+    completes the order.
     """
-    with _recording_declines(actor), transaction.atomic():
-        authorization = _authorize_and_place(_lock_order(order), actor)
+    with _checkout_transaction(actor):
+        authorization = _authorize_and_place(
+            _lock_order(order), actor, authentication_outcome=authentication_outcome
+        )
     order.refresh_from_db()
     return authorization
 
@@ -298,9 +361,9 @@ def change_order(
     capturing (``_capture``), cancelling with a void (``_cancel``) and refunding (``_refund``).
     Any refusal leaves the order exactly as it was.
     """
-    if actor.owner_type == "customer":
+    if actor.owner_type == CUSTOMER:
         _refuse_customer_money_moves(capture=capture, cancel=cancel, refund=refund)
-    with _recording_declines(actor), transaction.atomic():
+    with _checkout_transaction(actor):
         locked = _lock_order(order)
         if changes:
             update_order(locked, changes, actor=actor)
@@ -315,13 +378,13 @@ def change_order(
                 _authorize_and_place(locked, actor)
         if capture:
             with _as_trigger("_capture"):
-                _capture(locked, actor)
+                capture_locked(locked, actor)
         if cancel:
             with _as_trigger("_cancel"):
-                _cancel(locked, actor)
+                cancel_locked(locked, actor)
         if refund:
             with _as_trigger("_refund"):
-                _refund(locked, actor)
+                refund_locked(locked, actor)
     return locked
 
 
@@ -332,139 +395,6 @@ def _refuse_customer_money_moves(**requested: bool) -> None:
             raise ValidationError(
                 {f"_{name}": ValidationError(_("can't be used by the customer"), code="readonly")}
             )
-
-
-def _last_succeeded(order: Order, kind: str) -> Transaction | None:
-    """The order's latest successful transaction of ``kind``."""
-    return (
-        Transaction.objects.filter(payment__order=order, kind=kind, succeeded=True)
-        .select_related("payment")
-        .order_by("-created_at")
-        .first()
-    )
-
-
-def _gateway_operation(
-    locked: Order,
-    kind: str,
-    of: Transaction,
-    call: Callable[[Gateway], GatewayResult],
-) -> Transaction:
-    """Run one gateway operation following transaction ``of`` and record its success.
-
-    A refusal raises :class:`PaymentDeclined` carrying the attempt, recorded after rollback.
-    """
-    gateway = _charging_gateway(locked, new_charge=False)
-    try:
-        result = call(gateway)
-    except GatewayUnavailable as exc:
-        raise GatewayDown(str(exc)) from exc
-    if not result.succeeded:
-        message = result.message or str(_("The payment gateway refused the operation."))
-        raise PaymentDeclined(
-            message,
-            attempt=DeclinedAttempt(
-                order_id=locked.pk,
-                payment_id=of.payment_id,
-                mode=locked.mode,
-                amount_cents=of.amount_cents,
-                currency_code=of.currency_code,
-                token=result.token,
-                message=message[:255],
-                kind=kind,
-            ),
-        )
-    return Transaction.objects.create(
-        mode=locked.mode,
-        payment=of.payment,
-        kind=kind,
-        succeeded=True,
-        amount_cents=of.amount_cents,
-        currency_code=of.currency_code,
-        token=result.token,
-        message=result.message[:255],
-    )
-
-
-def _set_payment_state(
-    locked: Order, changes: dict[str, Any], event: str, done: Transaction, actor: Actor
-) -> None:
-    update_record(locked, changes, actor=actor)
-    record_event(locked, event, actor, {"transaction": [None, done.pk]})
-
-
-def _capture(locked: Order, actor: Actor) -> Transaction:
-    """Capture the (locked) order's authorization: authorized → paid."""
-    authorization = _last_succeeded(locked, Transaction.Kind.AUTHORIZATION)
-    if locked.payment_status != Order.PaymentStatus.AUTHORIZED or authorization is None:
-        raise PaymentStateConflict(_("Only an authorized payment can be captured."))
-    capture = _gateway_operation(
-        locked,
-        Transaction.Kind.CAPTURE,
-        authorization,
-        lambda gateway: gateway.capture(authorization.token, authorization.amount_cents),
-    )
-    _set_payment_state(
-        locked,
-        {"payment_status": Order.PaymentStatus.PAID},
-        AuditEntry.Event.CAPTURED,
-        capture,
-        actor,
-    )
-    return capture
-
-
-def _cancel(locked: Order, actor: Actor) -> Transaction | None:
-    """Cancel the (locked) order, voiding its authorization when it has one.
-
-    A paid order must be refunded instead; an unpaid one is simply cancelled.
-    """
-    if locked.status == Order.Status.CANCELLED:
-        raise PaymentStateConflict(_("The order is already cancelled."))
-    if locked.payment_status in (Order.PaymentStatus.PAID, Order.PaymentStatus.REFUNDED):
-        raise PaymentStateConflict(_("A paid order cannot be cancelled; refund it instead."))
-    void = None
-    changes: dict[str, Any] = {"status": Order.Status.CANCELLED}
-    if locked.payment_status == Order.PaymentStatus.AUTHORIZED:
-        authorization = _last_succeeded(locked, Transaction.Kind.AUTHORIZATION)
-        if authorization is None:
-            raise PaymentStateConflict(_("The order has no authorization to void."))
-        void = _gateway_operation(
-            locked,
-            Transaction.Kind.VOID,
-            authorization,
-            lambda gateway: gateway.void(authorization.token),
-        )
-        changes["payment_status"] = Order.PaymentStatus.VOIDED
-    update_record(locked, changes, actor=actor)
-    record_event(
-        locked,
-        AuditEntry.Event.CANCELLED,
-        actor,
-        {"transaction": [None, void.pk]} if void else {},
-    )
-    return void
-
-
-def _refund(locked: Order, actor: Actor) -> Transaction:
-    """Refund the (locked) order's capture in full: paid → refunded."""
-    capture = _last_succeeded(locked, Transaction.Kind.CAPTURE)
-    if locked.payment_status != Order.PaymentStatus.PAID or capture is None:
-        raise PaymentStateConflict(_("Only a paid order can be refunded."))
-    refund = _gateway_operation(
-        locked,
-        Transaction.Kind.REFUND,
-        capture,
-        lambda gateway: gateway.refund(capture.token, capture.amount_cents),
-    )
-    _set_payment_state(
-        locked,
-        {"payment_status": Order.PaymentStatus.REFUNDED},
-        AuditEntry.Event.REFUNDED,
-        refund,
-        actor,
-    )
-    return refund
 
 
 def capture_order(order: Order, *, actor: Actor = SYSTEM) -> Order:
@@ -508,7 +438,7 @@ def checkout_with_source(
     order: Order, source: CustomerPaymentSource, *, actor: Actor = SYSTEM
 ) -> Transaction | None:
     """Pay an order with a saved card and place it, in one transaction: the one-click path."""
-    with _recording_declines(actor), transaction.atomic():
+    with _checkout_transaction(actor):
         locked = _lock_order(order)
         pay_order_with_source(locked, source, actor=actor)
         authorization = _authorize_and_place(locked, actor)
@@ -529,7 +459,7 @@ def checkout_with_token(
     One transaction under the order's lock: a concurrent submission waits, then finds the order
     paid; a decline leaves neither a payment nor a saved card behind.
     """
-    with _recording_declines(actor), transaction.atomic():
+    with _checkout_transaction(actor):
         locked = _lock_order(order)
         _require_payable(locked)
         _replace_pending_payments(locked, actor)

@@ -4,12 +4,14 @@
  * On submit this script checks the card, detects its brand, and writes only
  *   tok_test_<brand>_<last4>_<MMYY>
  * (the format wallet/gateways/test.py reads) and the holder's name into hidden inputs.
- * The test card 4000 0000 0000 0002 gets a token the test gateway declines.
+ * The test card 4000 0000 0000 0002 gets a token the test gateway declines, and
+ * 4000 0027 6000 3184 one that asks for 3-D Secure (the storefront's challenge page).
  */
 (function () {
   "use strict";
 
   var DECLINED_TEST_CARDS = ["4000000000000002"];
+  var THREE_D_SECURE_TEST_CARDS = ["4000002760003184", "4000000000003220"];
   var BRAND_NAMES = {
     visa: "Visa",
     mastercard: "Mastercard",
@@ -121,6 +123,8 @@
     var token = "tok_test_" + brand + "_" + last4 + "_" + pad2(expiry.month) + pad2(expiry.year % 100);
     if (DECLINED_TEST_CARDS.indexOf(digits) !== -1) {
       token += "_decline";
+    } else if (THREE_D_SECURE_TEST_CARDS.indexOf(digits) !== -1) {
+      token += "_3ds";
     }
     return {
       ok: true,
