@@ -6,7 +6,9 @@ Usage: ``python -m benchmarks [--runs N] [--scale] [--http]``.
   and destroyed). Each case is warmed up, then the candidate and its baseline are timed in
   alternation; the table prints medians and their ratio.
 - ``--scale`` (PostgreSQL only) repeats the list and retrieve cases with 10 thousand and with
-  1 million payment sources generated in bulk, and prints the query plans of the counts.
+  1 million payment sources generated in bulk (``--rows`` another size), then times every
+  whitelisted filter, sort and a deep page of each bulk type against its plain list
+  (``--scale-runs`` rounds each) and prints each query's plan type.
 - ``--http`` serves the demo with gunicorn (several workers, loopback) and loads the customer
   wallet list and its baseline with wrk for a bounded time, printing requests/s and p99.
 """
@@ -26,6 +28,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--runs", type=int, default=300, help="timed runs per case (default 300)")
     parser.add_argument("--scale", action="store_true", help="10k vs 1M rows (PostgreSQL)")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="saved cards of --scale")
+    parser.add_argument(
+        "--scale-runs", type=int, default=10, help="timed rounds per --scale filter (default 10)"
+    )
+    parser.add_argument(
+        "--no-filters", action="store_true", help="--scale without the filter and sort table"
+    )
     parser.add_argument("--http", action="store_true", help="gunicorn + wrk through loopback")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per wrk run")
     options = parser.parse_args()

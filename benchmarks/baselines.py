@@ -11,9 +11,6 @@ from datetime import UTC
 from math import ceil
 from typing import Any
 
-from django.db.models import CharField, Value
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Concat
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template import engines
@@ -23,7 +20,6 @@ from oauth2_provider.models import AccessToken
 from wallet.models import AuditEntry, Customer, CustomerPaymentSource, ExternalPayment, Order
 
 JSONAPI = "application/vnd.api+json"
-LAST_DIGITS = KeyTextTransform("card_last_digits", "payment_instrument")
 CPS_RELS = ("customer", "payment_source", "versions", "event_stores")
 EP_RELS = ("order", "payment_gateway", "wallet", "versions", "event_stores")
 ORDER_RELS = (
@@ -164,11 +160,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
         queryset = queryset.filter(customer_id=scope["customer_id"])
     count = queryset.count()
     rows = list(
-        queryset.annotate(
-            name=Concat(Value("XXXX-XXXX-XXXX-"), LAST_DIGITS, output_field=CharField())
-        )
-        .order_by("-created_at", "-id")
-        .values(
+        queryset.order_by("-created_at", "-id").values(
             *COMMON,
             "name",
             "customer_token",
@@ -252,7 +244,6 @@ def payment_detail(request: HttpRequest, pk: str) -> HttpResponse:
     if row["wallet_id"]:
         source = (
             CustomerPaymentSource.objects.filter(pk=row["wallet_id"])
-            .annotate(name=Concat(Value("XXXX-XXXX-XXXX-"), LAST_DIGITS, output_field=CharField()))
             .values(
                 *COMMON,
                 "name",

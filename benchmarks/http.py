@@ -2,6 +2,9 @@
 
 The customer wallet list and its hand-written baseline are each loaded for a bounded time
 (``--duration`` seconds, 16 connections); wrk reports requests per second and the p99 latency.
+After ``--scale`` (the bulk rows loaded), the integration's plain list of saved cards and two
+filtered lists of it (a selective ``reference_cont`` and a broad ``created_at_gt``) are loaded
+too, and their throughput compared.
 """
 
 import os
@@ -80,14 +83,37 @@ def _wrk(url: str, token: str, duration: int) -> tuple[float, str]:
     return rps, p99
 
 
-def run(fx: Fixture, duration: int) -> None:
-    """Serve the demo with gunicorn and print wrk's figures for ours and the baseline."""
+def _filtered_urls(base: str) -> list[tuple[str, str]]:
+    """The integration's plain list of saved cards and two filtered lists of it."""
+    from wallet.models import CustomerPaymentSource
+
+    total = CustomerPaymentSource.objects.filter(mode="test").count()
+    reference = (
+        CustomerPaymentSource.objects.filter(mode="test")
+        .order_by("-created_at", "pk")
+        .values_list("reference", flat=True)[total // 2 : total // 2 + 1]
+    )
+    value = next(iter(reference), "") or "SRC"
+    plain = f"{base}/api/customer_payment_sources?page[size]=25"
+    return [
+        ("plain list", plain),
+        ("reference_cont", f"{plain}&filter[q][reference_cont]={value[-7:]}"),
+        ("created_at_gt (all)", f"{plain}&filter[q][created_at_gt]=2000-01-01"),
+    ]
+
+
+def run(fx: Fixture, duration: int, *, filtered: bool = False) -> None:
+    """Serve the demo with gunicorn and print wrk's figures for ours and the baseline.
+
+    ``filtered``: also load the integration's plain and filtered lists of saved cards.
+    """
     if shutil.which("wrk") is None:
         print("\n--http needs wrk (apt-get install wrk); skipped.")
         return
     if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(":memory"):
         print("\n--http needs a database file or PostgreSQL, not in-memory SQLite; skipped.")
         return
+    extra = _filtered_urls("") if filtered else []
     connection.close()  # let the workers see committed data only
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "False"}
@@ -115,6 +141,11 @@ def run(fx: Fixture, duration: int) -> None:
             _wrk(url, fx.customer_token, 2)  # warm-up
             rps, p99 = _wrk(url, fx.customer_token, duration)
             results.append((name, rps, p99))
+        loaded: list[tuple[str, Any, Any]] = []
+        for name, path in extra:
+            _wrk(base + path, fx.integration_token, 2)
+            rps, p99 = _wrk(base + path, fx.integration_token, duration)
+            loaded.append((name, rps, p99))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -127,3 +158,8 @@ def run(fx: Fixture, duration: int) -> None:
         print(f"{name:<10} {rps:>11.1f} {p99:>10}")
     if results[0][1]:
         print(f"ratio of throughput (baseline / ours): {results[1][1] / results[0][1]:.2f}")
+    if loaded:
+        print(f"\nIntegration list of saved cards at scale, wrk {CONNECTIONS} connections:")
+        print(f"{'list':<22} {'requests/s':>11} {'p99':>10} {'of plain':>9}")
+        for name, rps, p99 in loaded:
+            print(f"{name:<22} {rps:>11.1f} {p99:>10} {rps / loaded[0][1]:>8.0%}")

@@ -1,4 +1,5 @@
-"""WSGI application of the benchmark server: the demo plus the baseline routes, no rate limit."""
+"""WSGI application of the benchmark server: the demo plus the baseline routes, no rate limit,
+row counts kept (the runner's settings)."""
 
 import os
 
@@ -9,7 +10,7 @@ application = get_wsgi_application()
 
 from django.conf import settings  # noqa: E402  (settings are ready only after setup)
 
-from benchmarks.runner import UNLIMITED  # noqa: E402
+from benchmarks.runner import BENCH_WALLET  # noqa: E402
 
 settings.ROOT_URLCONF = "benchmarks.urls"
-settings.WALLET = {**getattr(settings, "WALLET", {}), "RATE_LIMITS": UNLIMITED}
+settings.WALLET = {**getattr(settings, "WALLET", {}), **BENCH_WALLET}

@@ -21,7 +21,7 @@ DEFAULTS: dict[str, Any] = {
     # Until then it is hidden everywhere (API 404, admin, checkout); the next wallet write of its
     # customer, or ``manage.py wallet_purge_removed_cards``, deletes it for good afterwards.
     "REMOVAL_UNDO_SECONDS": 300,
-    # Access token lifetime in seconds (Commerce Layer: two hours).
+    # Access token lifetime in seconds (Commerce Layer: two hours); DOT's own setting is ignored.
     "ACCESS_TOKEN_EXPIRE_SECONDS": 7200,
     # Access tokens are JWTs signed with this RSA private key: a PEM string or a PEM file's path.
     # ``None`` generates a key per process (signatures then change on restart): set one.
@@ -52,6 +52,10 @@ DEFAULTS: dict[str, Any] = {
     # (add a new key first to rotate, then run ``manage.py wallet_rotate_secrets``). ``None``
     # derives one key from ``SECRET_KEY``: fine for a demo, set real keys in production.
     "SECRET_KEYS": None,
+    # PostgreSQL: keep each big table's row count per mode with triggers, so unfiltered lists
+    # answer ``meta.record_count`` without counting (``wallet.record_counts``; run ``migrate``
+    # or ``manage.py wallet_record_counts`` after changing it). Off by default.
+    "RECORD_COUNTS": False,
 }
 
 

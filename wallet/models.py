@@ -6,7 +6,7 @@ Models hold data, constraints and derived read-only properties; every write goes
 
 import secrets
 import string
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,11 +15,27 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wallet.crypto import EncryptedTextField
+from wallet.instruments import instrument_label, source_name
 from wallet.money import format_money, validate_currency_code
 from wallet.validators import validate_json_object, validate_no_card_number
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
+
 BASE62 = string.digits + string.ascii_letters
 PUBLIC_ID_LENGTH = 10
+
+
+# The saved source's columns copied from its ``payment_instrument`` (see ``card_columns``).
+CARD_COLUMNS = ("card_brand", "card_last_digits", "name")
+
+
+def card_columns(instrument: dict[str, Any] | None) -> tuple[str, str, str]:
+    """A saved source's brand, last digits and ``name`` as stored in their own columns."""
+    instrument = instrument or {}
+    brand = str(instrument.get("card_type") or "")[:32]
+    last_digits = str(instrument.get("card_last_digits") or "")[:4]
+    return brand, last_digits, source_name(instrument)[:40]
 
 
 def generate_public_id() -> str:
@@ -53,14 +69,28 @@ class WalletModel(models.Model):
         max_length=255, blank=True, default="", validators=[validate_no_card_number]
     )
     metadata = models.JSONField(default=empty_object, blank=True, validators=[validate_json_object])
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Not indexed alone: each type's ``(mode, created_at)`` index serves its lists.
+    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         abstract = True
 
 
-def token_field(verbose_name: str, *, blank: bool = False) -> models.CharField:
+def sort_indexes(prefix: str, *columns: str) -> list[models.Index]:
+    """One ``(mode, column, id)`` btree per filterable and sortable column of a type.
+
+    They serve the API's equality filters and its sorts (``ORDER BY column, id``, the id being
+    the tiebreak every sort ends with) inside a mode. PostgreSQL also gets trigram, pattern and
+    JSON indexes for the text predicates (migration ``0013_search_indexes``).
+    """
+    return [
+        models.Index(fields=["mode", column, "id"], name=f"{prefix}_{column[:14]}")
+        for column in columns
+    ]
+
+
+def token_field(verbose_name: "_StrOrPromise", *, blank: bool = False) -> models.CharField:
     """Return a gateway token field that refuses card numbers."""
     extra: dict[str, Any] = {"default": ""} if blank else {}
     return models.CharField(
@@ -99,7 +129,12 @@ class Customer(WalletModel):
                 name="wallet_customer_user_mode",
             ),
         ]
-        indexes = [models.Index(fields=["mode", "-created_at"], name="wallet_cus_mode_created")]
+        indexes = [
+            models.Index(fields=["mode", "-created_at"], name="wallet_cus_mode_created"),
+            *sort_indexes(
+                "wallet_cus", "reference", "reference_origin", "email", "status", "updated_at"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.email
@@ -298,8 +333,14 @@ class Order(WalletModel):
         FREE = "free", _("Free")
 
     number = models.CharField(_("number"), max_length=32, validators=[validate_no_card_number])
+    # Indexed by ``wallet_ord_customer_created`` (customer first), not alone.
     customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        Customer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        db_index=False,
     )
     payment_gateway = models.ForeignKey(
         PaymentGateway, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
@@ -339,6 +380,17 @@ class Order(WalletModel):
         indexes = [
             models.Index(fields=["mode", "-created_at"], name="wallet_ord_mode_created"),
             models.Index(fields=["customer", "-created_at"], name="wallet_ord_customer_created"),
+            *sort_indexes(
+                "wallet_ord",
+                "reference",
+                "reference_origin",
+                "number",
+                "status",
+                "payment_status",
+                "total_amount_cents",
+                "placed_at",
+                "updated_at",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -361,7 +413,10 @@ class Order(WalletModel):
 class ExternalPayment(WalletModel):
     """A payment on an order made through a gateway, identified by the gateway SDK's token."""
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="external_payments")
+    # Indexed by ``wallet_ep_order_created`` (order first), not alone.
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="external_payments", db_index=False
+    )
     payment_gateway = models.ForeignKey(
         PaymentGateway, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
@@ -381,6 +436,9 @@ class ExternalPayment(WalletModel):
         indexes = [
             models.Index(fields=["mode", "-created_at"], name="wallet_ep_mode_created"),
             models.Index(fields=["order", "-created_at"], name="wallet_ep_order_created"),
+            *sort_indexes(
+                "wallet_ep", "reference", "reference_origin", "payment_source_token", "updated_at"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -400,6 +458,8 @@ class Transaction(models.Model):
         CAPTURE = "capture", _("Capture")
         VOID = "void", _("Void")
         REFUND = "refund", _("Refund")
+        # A 3-D Secure challenge the customer has to answer before the authorization.
+        AUTHENTICATION = "authentication", _("Authentication")
 
     id = models.CharField(
         primary_key=True, max_length=PUBLIC_ID_LENGTH, default=generate_public_id, editable=False
@@ -478,8 +538,12 @@ class CustomerPaymentSource(WalletModel):
     sees them; ``services.purge_removed_payment_sources`` deletes them for good.
     """
 
+    # Indexed by ``wallet_cps_cus_created`` (customer first), not alone.
     customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="customer_payment_sources"
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="customer_payment_sources",
+        db_index=False,
     )
     payment_source = models.ForeignKey(
         ExternalPayment,
@@ -503,6 +567,12 @@ class CustomerPaymentSource(WalletModel):
         help_text=_("The customer's own name for the card, like “Work card”."),
     )
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True, editable=False)
+    # Copied from ``payment_instrument`` on every save (:meth:`save`), so that the API filters
+    # and sorts on them by index: the brand, the last digits and Commerce Layer's ``name``
+    # (``XXXX-XXXX-XXXX-1111``, empty when the last digits are unknown).
+    card_brand = models.CharField(max_length=32, blank=True, default="", editable=False)
+    card_last_digits = models.CharField(max_length=4, blank=True, default="", editable=False)
+    name = models.CharField(max_length=40, blank=True, default="", editable=False)
 
     all_objects = models.Manager()
     objects = PaymentSourceManager()
@@ -531,33 +601,32 @@ class CustomerPaymentSource(WalletModel):
                 condition=Q(removed_at__isnull=False),
                 name="wallet_cps_removed",
             ),
+            *sort_indexes(
+                "wallet_cps",
+                "reference",
+                "reference_origin",
+                "payment_source_token",
+                "name",
+                "is_default",
+                "updated_at",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name or self.id
 
-    @property
-    def name(self) -> str:
-        """The payment source's name: ``XXXX-XXXX-XXXX-1111`` when the last digits are known."""
-        last_digits = (self.payment_instrument or {}).get("card_last_digits")
-        if last_digits:
-            return f"XXXX-XXXX-XXXX-{last_digits}"
-        return ""
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, with the card columns copied from ``payment_instrument`` first."""
+        self.card_brand, self.card_last_digits, self.name = card_columns(self.payment_instrument)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "payment_instrument" in update_fields:
+            kwargs["update_fields"] = {*update_fields, *CARD_COLUMNS}
+        super().save(*args, **kwargs)
 
     @property
     def instrument_label(self) -> str:
         """A short human label like ``Visa •••• 4242``."""
         return instrument_label(self.payment_instrument)
-
-
-def instrument_label(instrument: dict[str, Any] | None) -> str:
-    """Describe a payment instrument as ``Visa •••• 4242``; empty when nothing is known."""
-    instrument = instrument or {}
-    brand = str(instrument.get("card_type") or "").replace("_", " ").title()
-    last_digits = instrument.get("card_last_digits")
-    if not last_digits:
-        return brand
-    return f"{brand} •••• {last_digits}".strip()
 
 
 class AuditEntry(models.Model):

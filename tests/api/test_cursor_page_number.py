@@ -4,7 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.api.conftest import first_error
+from tests.support.api import first_error
 from wallet import services
 from wallet.models import AuditEntry
 

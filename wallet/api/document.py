@@ -1,6 +1,6 @@
 """Building JSON:API documents: resource objects, compound documents and the query they obey.
 
-Resource objects look exactly like Commerce Layer's (``../shared/seeds``): ``id``, ``type``,
+Resource objects look exactly like Commerce Layer's: ``id``, ``type``,
 absolute ``links.self``, ``attributes`` in the documented order, ``relationships`` carrying only
 ``links.self``/``links.related`` (plus ``data`` when the relationship is included), and
 ``meta.mode``. Relationship links never touch the database; included resources are loaded one
@@ -8,11 +8,16 @@ query per relationship of the include tree, whatever the number of rows.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Model
+from django.db.models import F, Model, QuerySet, Window
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import RowNumber
+from django.db.models.lookups import In
+from django.db.models.sql.where import WhereNode
 from django.utils.translation import gettext as _
 
 from wallet.api.errors import bad_parameter
@@ -24,6 +29,10 @@ IncludeTree = dict[str, "IncludeTree"]
 # Bounds of ``include``: relationships per path (``a.b.c`` is 3) and paths per request.
 MAX_INCLUDE_DEPTH = 3
 MAX_INCLUDE_PATHS = 10
+# Related records of one parent an ``include`` of a to-many relationship returns; past it the
+# relationship says ``meta.included_limit`` and ``meta.has_more`` (its ``links.related`` pages
+# through all of them).
+MAX_INCLUDED_PER_PARENT = 25
 
 
 def format_datetime(value: datetime | None) -> str | None:
@@ -126,6 +135,8 @@ class Compound:
     def __init__(self) -> None:
         self.linkage: dict[tuple[str, Any], dict[str, Any]] = defaultdict(dict)
         self.included: dict[tuple[str, Any], tuple[Resource, Model]] = {}
+        # (type, pk, relationship) of the to-many linkages cut at MAX_INCLUDED_PER_PARENT.
+        self.truncated: set[tuple[str, Any, str]] = set()
 
     def load(
         self, resource: Resource, objects: list[Model], tree: IncludeTree, scope: Scope
@@ -134,10 +145,13 @@ class Compound:
         for name, subtree in tree.items():
             rel = resource.relationship_map[name]
             target = RESOURCES[rel.target]
-            related = load_relationship(rel, objects, scope)
+            related = load_relationship(rel, objects, scope, limit=MAX_INCLUDED_PER_PARENT)
             children: dict[Any, Model] = {}
             for obj in objects:
-                value = related.get(obj.pk)
+                value: Any = related.get(obj.pk)  # an object, None, or a list of them
+                if rel.many and len(value) > MAX_INCLUDED_PER_PARENT:
+                    value = value[:MAX_INCLUDED_PER_PARENT]
+                    self.truncated.add((resource.type, obj.pk, name))
                 self.linkage[(resource.type, obj.pk)][name] = value
                 for child in value if rel.many else [value] if value is not None else []:
                     children[child.pk] = child
@@ -146,19 +160,72 @@ class Compound:
                 self.load(target, list(children.values()), subtree, scope)
 
 
-def load_relationship(rel: Relationship, parents: list[Model], scope: Scope) -> dict[Any, Any]:
-    """The targets of ``rel`` for each parent (by pk): an object or ``None``, or a list."""
+def load_relationship(
+    rel: Relationship, parents: list[Model], scope: Scope, *, limit: int | None = None
+) -> dict[Any, Any]:
+    """The targets of ``rel`` for each parent (by pk): an object or ``None``, or a list.
+
+    ``limit``: a to-many relationship loads at most ``limit + 1`` targets per parent (in the
+    relationship's order), so the caller can tell that there are more than ``limit``.
+    """
     target = RESOURCES[rel.target]
     if not rel.many:
-        ids = {getattr(parent, rel.fk) for parent in parents} - {None}
+        fk = cast(str, rel.fk)  # every to-one relationship names its foreign key
+        ids = {getattr(parent, fk) for parent in parents} - {None}
         found = {obj.pk: obj for obj in target.queryset(scope).filter(pk__in=ids)} if ids else {}
-        return {parent.pk: found.get(getattr(parent, rel.fk)) for parent in parents}
+        return {parent.pk: found.get(getattr(parent, fk)) for parent in parents}
+    # Every to-many relationship has its loader and its child key.
+    load = cast(Callable[[Scope, list[Any]], QuerySet], rel.load)
+    child_key = cast(Callable[[Any], Any], rel.child_key)
     keys = {rel.parent_key(parent) for parent in parents} - {None}
     groups: dict[Any, list[Model]] = defaultdict(list)
     if keys:
-        for child in rel.load(scope, list(keys)):
-            groups[rel.child_key(child)].append(child)
+        queryset = load(scope, list(keys))
+        if limit is not None:
+            queryset = first_per_parent(queryset, keys, limit + 1)
+        for child in queryset:
+            groups[child_key(child)].append(child)
     return {parent.pk: groups.get(rel.parent_key(parent), []) for parent in parents}
+
+
+def _parent_column(queryset: QuerySet, keys: set[Any]) -> Any:
+    """The column of the ``IN (keys)`` condition that ties each row to its parent, or None."""
+    pending: list[Any] = [queryset.query.where]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, WhereNode):
+            pending.extend(node.children)
+        elif (
+            isinstance(node, In)
+            and isinstance(node.rhs, list | tuple | set)
+            and set(node.rhs) == keys
+        ):
+            return node.lhs
+    return None
+
+
+def first_per_parent(queryset: QuerySet, keys: set[Any], limit: int) -> QuerySet:
+    """At most ``limit`` rows of ``queryset`` per parent key, in the queryset's order.
+
+    One query: ``ROW_NUMBER() OVER (PARTITION BY <parent column> ORDER BY …) <= limit``.
+    A queryset whose parent column cannot be found is left as it is (the caller cuts).
+    """
+    column = _parent_column(queryset, keys)
+    if column is None:
+        return queryset
+    query = queryset.query
+    items = query.order_by or (queryset.model._meta.ordering if query.default_ordering else ())
+    ordering: list[Any] = []
+    for item in items:
+        if isinstance(item, str):
+            ordering.append(F(item[1:]).desc() if item.startswith("-") else F(item).asc())
+        elif isinstance(item, OrderBy):
+            ordering.append(item)
+        else:  # an expression: each has asc(), which the stubs' Combinable does not declare
+            ordering.append(item.asc())  # type: ignore[union-attr]
+    ordering.append(F("pk").asc())
+    rank = Window(RowNumber(), partition_by=[column], order_by=ordering)
+    return queryset.annotate(included_rank=rank).filter(included_rank__lte=limit)
 
 
 def identifier(type_name: str, obj: Model | None) -> dict[str, str] | None:
@@ -218,10 +285,12 @@ def resource_object(
         }
         if rel.name in linkage:
             member["data"] = linkage_data(rel, linkage[rel.name])
+            if compound is not None and (resource.type, obj.pk, rel.name) in compound.truncated:
+                member["meta"] = {"included_limit": MAX_INCLUDED_PER_PARENT, "has_more": True}
         relationships[rel.name] = member
     if relationships:
         data["relationships"] = relationships
-    data["meta"] = {"mode": obj.mode}
+    data["meta"] = {"mode": obj.mode}  # type: ignore[attr-defined]  # every resource has a mode
     return data
 
 
@@ -233,7 +302,11 @@ def build_document(
     many: bool,
 ) -> dict[str, Any]:
     """A top-level document: ``data`` (one object, ``null`` or a list) and ``included``."""
-    primary = objects if many else [objects] if objects is not None else []
+    # ``many``: a list of objects; otherwise one object or None.
+    if many:
+        primary = cast(list[Model], objects)
+    else:
+        primary = [cast(Model, objects)] if objects is not None else []
     compound = Compound()
     if ctx.include and primary:
         compound.load(resource, primary, ctx.include, ctx.scope)

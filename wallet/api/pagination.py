@@ -2,24 +2,56 @@
 
 Page-number pages carry ``meta.record_count``, ``meta.page_count`` and ``links.first/prev/next/
 last`` that keep the whole query string (no ``prev`` on the first page, no ``next`` on the last).
+
+Large lists never scan (the README's "Lists at scale"):
+
+- ``meta.record_count`` of a filtered list is exact up to :data:`COUNT_CAP` (10,000) matching
+  rows; beyond it the count stops there and answers the cap with
+  ``meta.record_count_is_estimate: true`` (and no ``links.last``). Unfiltered lists and a
+  customer's own records are counted exactly (an unfiltered list from the optional
+  trigger-kept counts of :mod:`wallet.record_counts` when they are on).
+- Every page-number list also takes ``page[after]=<cursor>``: a keyset seek on the list's
+  sort key with the id as tiebreak, ``links.next`` carrying the next cursor (opaque), no
+  count. Its pages answer ``meta.page_size`` only.
+- A page number whose offset passes :data:`MAX_OFFSET` rows (and is not past a known end)
+  answers 400 ``INVALID_PAGE`` pointing at ``page[after]``; the page before the limit has a
+  ``next`` cursor link.
+
 Event stores are append-only and large: they page with ``page[after]=<id>``/``page[size]``;
 ``page[number]=1`` (which Commerce Layer's SDK always sends) is their first page, and any other
 page number a 400 that points to ``page[after]``.
 """
 
+import base64
+import binascii
+import json
+from datetime import date, datetime
+from decimal import Decimal
 from math import ceil
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from django.db.models import Model, Q, QuerySet
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connections
+from django.db.models import Field, Model, Q, QuerySet
 from django.utils.translation import gettext as _
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from wallet import record_counts
 from wallet.api.errors import bad_parameter
 from wallet.conf import wallet_settings
+from wallet.validators import has_nul
 
 NUMBER = "page[number]"
 SIZE = "page[size]"
 AFTER = "page[after]"
+
+# Matching rows counted exactly; past it, ``record_count`` is this cap, flagged an estimate.
+COUNT_CAP = 10_000
+# Rows a page number may skip (OFFSET); deeper pages go through the ``page[after]`` cursor.
+MAX_OFFSET = 10_000
 
 
 def _positive_int(query_params: Any, name: str, default: int, maximum: int | None) -> int:
@@ -87,34 +119,252 @@ def validate_page_params(query_params: Any, *, cursor: bool) -> None:
         _check_keys(query_params, {AFTER, SIZE, NUMBER})
         _check_cursor_number(query_params)
     else:
-        _check_keys(query_params, {NUMBER, SIZE})
+        _check_keys(query_params, {NUMBER, SIZE, AFTER})
+        if AFTER in query_params and NUMBER in query_params:
+            raise bad_parameter(
+                "INVALID_PAGE", NUMBER, _("page[number] and page[after] cannot be combined")
+            )
         _positive_int(query_params, NUMBER, 1, None)
     _page_size(query_params)
 
 
+# --- keyset cursors -------------------------------------------------------------------------
+
+
+def _ordering(queryset: QuerySet) -> list[str]:
+    """The queryset's ORDER BY as ``[-]path`` strings, ending with the primary key."""
+    query = queryset.query
+    items = query.order_by or (queryset.model._meta.ordering if query.default_ordering else ())
+    ordering = [item for item in items if isinstance(item, str)]
+    if len(ordering) != len(items) or any("?" in item for item in ordering):
+        raise bad_parameter("INVALID_PAGE", AFTER, _("This list cannot be paged with a cursor"))
+    if not any(item.lstrip("-") in ("pk", "id") for item in ordering):
+        descending = bool(ordering) and ordering[-1].startswith("-")
+        ordering.append("-pk" if descending else "pk")
+    return ordering
+
+
+def _field_of(queryset: QuerySet, path: str) -> Field | None:
+    """The model field a sort path names (``None`` for an annotation)."""
+    opts = queryset.model._meta
+    field: Any = None
+    for part in path.split("__"):
+        if part == "pk":
+            field = opts.pk
+            break
+        try:
+            field = opts.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        if field.is_relation and field.related_model is not None:
+            opts = field.related_model._meta
+    if field is not None and field.is_relation:
+        return field.target_field
+    return field
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def encode_cursor(ordering: list[str], values: list[Any]) -> str:
+    """The opaque ``page[after]`` cursor of a row: its sort key values under ``ordering``."""
+    document = {"o": ordering, "v": [_plain(value) for value in values]}
+    raw = json.dumps(document, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _invalid_cursor() -> Exception:
+    return bad_parameter(
+        "INVALID_PAGE",
+        AFTER,
+        _("page[after] is not a cursor of this list (take it from links.next, same sort)"),
+    )
+
+
+def decode_cursor(queryset: QuerySet, ordering: list[str], cursor: str) -> list[Any]:
+    """The sort key values a cursor carries, checked against the list's ``ordering``."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        decoded = json.loads(raw)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise _invalid_cursor() from None
+    if not isinstance(decoded, dict) or decoded.get("o") != ordering:
+        raise _invalid_cursor()
+    values = decoded.get("v")
+    if not isinstance(values, list) or len(values) != len(ordering):
+        raise _invalid_cursor()
+    result = []
+    for item, value in zip(ordering, values, strict=True):
+        field = _field_of(queryset, item.lstrip("-"))
+        if value is not None and not isinstance(value, str | int | float | bool):
+            raise _invalid_cursor()
+        if has_nul(value):
+            raise _invalid_cursor()
+        if field is not None and value is not None:
+            try:
+                value = field.to_python(value)
+            except (ValidationError, ValueError, TypeError):
+                raise _invalid_cursor() from None
+        result.append(value)
+    return result
+
+
+def _after(path: str, value: Any, descending: bool, nulls_large: bool) -> Q | None:
+    """Rows strictly after ``value`` in one sort key (``None``: no row can be)."""
+    greater = not descending
+    if value is None:
+        # NULL sorts above every value where ``nulls_large`` (PostgreSQL), below it elsewhere.
+        return Q(**{f"{path}__isnull": False}) if greater != nulls_large else None
+    lookup = Q(**{f"{path}__{'gt' if greater else 'lt'}": value})
+    if greater == nulls_large:
+        lookup |= Q(**{f"{path}__isnull": True})
+    return lookup
+
+
+def _equal(path: str, value: Any) -> Q:
+    return Q(**{f"{path}__isnull": True}) if value is None else Q(**{path: value})
+
+
+def keyset(queryset: QuerySet, ordering: list[str], values: list[Any]) -> QuerySet:
+    """The rows after the row with ``values`` under ``ordering``: a seek, not an OFFSET.
+
+    ``(a, b, id) > (x, y, z)`` as ``a > x OR (a = x AND (b > y OR (b = y AND id > z)))``, with
+    NULLs where the database sorts them, plus a bound on the first key alone
+    (``a >= x``) so that the index range starts at the cursor.
+    """
+    nulls_large = connections[queryset.db].vendor == "postgresql"
+    condition: Q | None = None
+    for item, value in reversed(list(zip(ordering, values, strict=True))):
+        path, descending = item.lstrip("-"), item.startswith("-")
+        after = _after(path, value, descending, nulls_large)
+        if condition is None:
+            condition = after if after is not None else Q(pk__in=[])
+        else:
+            tie = _equal(path, value) & condition
+            condition = tie if after is None else after | tie
+    assert condition is not None  # the ordering always holds the primary key
+    path, descending = ordering[0].lstrip("-"), ordering[0].startswith("-")
+    field = _field_of(queryset, path)
+    nullable = field is None or field.null
+    # Unless NULLs come after the values in this scan, every row left is within a plain range.
+    if values[0] is not None and (not nullable or descending == nulls_large):
+        condition &= Q(**{f"{path}__{'lte' if descending else 'gte'}": values[0]})
+    return queryset.filter(condition)
+
+
+def _row_key(row: Model, ordering: list[str]) -> list[Any]:
+    values = []
+    for item in ordering:
+        value: Any = row
+        for part in item.lstrip("-").split("__"):
+            value = getattr(value, part if part != "pk" else "pk", None)
+        values.append(value.pk if isinstance(value, Model) else value)
+    return values
+
+
+def paginate_after(
+    queryset: QuerySet, query_params: Any, url: str
+) -> tuple[list[Model], dict[str, Any], dict[str, str]]:
+    """One page after the ``page[after]`` cursor (or the first), in the list's own order."""
+    size = _page_size(query_params)
+    ordering = _ordering(queryset)
+    queryset = queryset.order_by(*ordering)
+    cursor = query_params.get(AFTER)
+    if cursor:
+        queryset = keyset(queryset, ordering, decode_cursor(queryset, ordering, cursor))
+    rows = list(queryset[: size + 1])
+    links = {"first": page_link(url, **{AFTER: None, NUMBER: 1, SIZE: size})}
+    if len(rows) > size:
+        rows = rows[:size]
+        links["next"] = page_link(
+            url, **{AFTER: encode_cursor(ordering, _row_key(rows[-1], ordering)), SIZE: size}
+        )
+    return rows, {"page_size": size}, links
+
+
+# --- page numbers ---------------------------------------------------------------------------
+
+
+def capped_count(queryset: QuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """The number of rows of ``queryset`` counted up to ``cap`` (:data:`COUNT_CAP`), and
+    whether it went past: ``SELECT COUNT(*) FROM (… LIMIT cap + 1)`` reads at most ``cap + 1``
+    matching rows."""
+    cap = COUNT_CAP if cap is None else cap
+    # Only the ids: the joins of annotations go (PostgreSQL drops unused to-one LEFT JOINs).
+    count = queryset.order_by().values("pk")[: cap + 1].count()
+    return (cap, True) if count > cap else (count, False)
+
+
 def paginate_numbers(
-    queryset: QuerySet, query_params: Any, url: str, *, total: int | None = None
+    queryset: QuerySet,
+    query_params: Any,
+    url: str,
+    *,
+    total: int | None = None,
+    exact: bool = False,
 ) -> tuple[list[Model], dict[str, Any], dict[str, str]]:
     """One page of ``queryset``: the rows, ``meta`` and ``links`` (two queries).
 
-    ``total``, when given, is the row count of ``queryset`` and replaces the ``COUNT(*)``.
+    ``total``, when given, is the row count of ``queryset`` and replaces the count (so do the
+    kept counts of :mod:`wallet.record_counts` for a mode-wide list). A filtered list is counted
+    up to :data:`COUNT_CAP`; ``exact`` (a customer's own records) and unfiltered lists count
+    every row.
+    With ``page[after]`` the page is a keyset seek (:func:`paginate_after`).
     """
-    _check_keys(query_params, {NUMBER, SIZE})
+    _check_keys(query_params, {NUMBER, SIZE, AFTER})
+    if AFTER in query_params:
+        if NUMBER in query_params:
+            raise bad_parameter(
+                "INVALID_PAGE", NUMBER, _("page[number] and page[after] cannot be combined")
+            )
+        return paginate_after(queryset, query_params, url)
     number = _positive_int(query_params, NUMBER, 1, None)
     size = _page_size(query_params)
-    count = queryset.count() if total is None else total
+    estimate = False
+    if total is None:
+        total = record_counts.known_total(queryset)
+    if total is not None:
+        count = total
+    elif exact or not any(key.startswith("filter") for key in query_params):
+        count = queryset.count()  # a customer's own records, an unfiltered list: exact
+    else:
+        count, estimate = capped_count(queryset)
     page_count = ceil(count / size)
     offset = (number - 1) * size
+    if offset > MAX_OFFSET and (estimate or offset < count):
+        raise bad_parameter(
+            "INVALID_PAGE",
+            NUMBER,
+            _(
+                "page[number] reaches at most %(max)d rows deep; page on with page[after], "
+                "the cursor of links.next"
+            )
+            % {"max": MAX_OFFSET},
+        )
     # A page past the end is empty without asking the database (huge offsets overflow it).
-    rows = list(queryset[offset : offset + size]) if offset < count else []
+    rows = list(queryset[offset : offset + size]) if estimate or offset < count else []
     last = max(page_count, 1)
     links = {"first": page_link(url, **{NUMBER: 1, SIZE: size})}
     if number > 1:
         links["prev"] = page_link(url, **{NUMBER: min(number - 1, last), SIZE: size})
-    if number < page_count:
+    has_next = len(rows) == size and (estimate or number < page_count)
+    if has_next and number * size > MAX_OFFSET:
+        ordering = _ordering(queryset)
+        cursor = encode_cursor(ordering, _row_key(rows[-1], ordering))
+        links["next"] = page_link(url, **{NUMBER: None, AFTER: cursor, SIZE: size})
+    elif has_next:
         links["next"] = page_link(url, **{NUMBER: number + 1, SIZE: size})
-    links["last"] = page_link(url, **{NUMBER: last, SIZE: size})
-    return rows, {"record_count": count, "page_count": page_count}, links
+    meta: dict[str, Any] = {"record_count": count, "page_count": page_count}
+    if estimate:
+        meta["record_count_is_estimate"] = True
+    else:
+        links["last"] = page_link(url, **{NUMBER: last, SIZE: size})
+    return rows, meta, links
 
 
 def paginate_cursor(
@@ -136,3 +386,47 @@ def paginate_cursor(
         rows = rows[:size]
         links["next"] = page_link(url, **{AFTER: rows[-1].pk, NUMBER: None, SIZE: size})
     return rows, {"page_size": size}, links
+
+
+# --- the DRF pagination class of the viewsets -----------------------------------------------
+
+
+class JsonApiPagination(BasePagination):
+    """Pages of a list route: page numbers with counts, or the cursor of event stores.
+
+    The listed type (``view.listed_resource()``) says which: its ``cursor_paginated`` flag.
+    ``view.known_total()`` may give the row count of an unfiltered list (kept by triggers),
+    which spares the ``COUNT(*)``; a customer's own records are counted exactly. ``meta`` and
+    ``links`` go on the document the viewset built.
+    """
+
+    def __init__(self) -> None:
+        self.meta: dict[str, Any] = {}
+        self.links: dict[str, str] = {}
+
+    def check_parameters(self, request: Request, view: Any) -> None:
+        """Refuse bad ``page[...]`` parameters before the filters run any query."""
+        cursor = view.listed_resource().cursor_paginated
+        validate_page_params(request.query_params, cursor=cursor)
+
+    # Narrower than DRF's signature (a QuerySet or a list): the viewsets pass their QuerySet.
+    def paginate_queryset(  # type: ignore[override]
+        self, queryset: QuerySet, request: Request, view: Any = None
+    ) -> list[Model]:
+        """The rows of the requested page; its ``meta`` and ``links`` are kept for the response."""
+        url = request.build_absolute_uri()
+        if view.listed_resource().cursor_paginated:
+            rows, self.meta, self.links = paginate_cursor(queryset, request.query_params, url)
+        else:
+            rows, self.meta, self.links = paginate_numbers(
+                queryset,
+                request.query_params,
+                url,
+                total=view.known_total(),
+                exact=view.access.scope.is_customer,  # a customer's own records: never capped
+            )
+        return rows
+
+    def get_paginated_response(self, data: dict[str, Any]) -> Response:
+        """The list document ``data`` with the page's ``meta`` and ``links``."""
+        return Response({**data, "meta": self.meta, "links": self.links})

@@ -2,111 +2,52 @@
 
 from django.db import migrations, models
 
-# Tables whose unfiltered mode-wide lists the API counts.
-COUNTED_TABLES = (
-    "wallet_customer",
-    "wallet_order",
-    "wallet_externalpayment",
-    "wallet_customerpaymentsource",
-)
-SLOTS = 8
-
-FUNCTIONS = f"""
-CREATE OR REPLACE FUNCTION wallet_count_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO wallet_recordcount (table_name, mode, slot, count)
-  SELECT TG_TABLE_NAME, mode, floor(random() * {SLOTS})::int, count(*) FROM new_rows GROUP BY mode
-  ON CONFLICT (table_name, mode, slot)
-  DO UPDATE SET count = wallet_recordcount.count + EXCLUDED.count;
-  RETURN NULL;
-END $$;
-
-CREATE OR REPLACE FUNCTION wallet_count_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO wallet_recordcount (table_name, mode, slot, count)
-  SELECT TG_TABLE_NAME, mode, floor(random() * {SLOTS})::int, -count(*) FROM old_rows GROUP BY mode
-  ON CONFLICT (table_name, mode, slot)
-  DO UPDATE SET count = wallet_recordcount.count + EXCLUDED.count;
-  RETURN NULL;
-END $$;
-
-CREATE OR REPLACE FUNCTION wallet_count_moved() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO wallet_recordcount (table_name, mode, slot, count)
-  SELECT TG_TABLE_NAME, mode, floor(random() * {SLOTS})::int, sum(delta) FROM (
-    SELECT mode, 1 AS delta FROM new_rows UNION ALL SELECT mode, -1 AS delta FROM old_rows
-  ) AS moved GROUP BY mode HAVING sum(delta) <> 0
-  ON CONFLICT (table_name, mode, slot)
-  DO UPDATE SET count = wallet_recordcount.count + EXCLUDED.count;
-  RETURN NULL;
-END $$;
-
-CREATE OR REPLACE FUNCTION wallet_count_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  DELETE FROM wallet_recordcount WHERE table_name = TG_TABLE_NAME;
-  RETURN NULL;
-END $$;
-"""
-
-TRIGGERS = """
-CREATE TRIGGER {table}_count_ins AFTER INSERT ON {table}
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION wallet_count_inserted();
-CREATE TRIGGER {table}_count_del AFTER DELETE ON {table}
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION wallet_count_deleted();
-CREATE TRIGGER {table}_count_upd AFTER UPDATE ON {table}
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION wallet_count_moved();
-CREATE TRIGGER {table}_count_trunc AFTER TRUNCATE ON {table}
-  FOR EACH STATEMENT EXECUTE FUNCTION wallet_count_truncated();
-INSERT INTO wallet_recordcount (table_name, mode, slot, count)
-  SELECT '{table}', mode, 0, count(*) FROM {table} GROUP BY mode;
-"""
-
-DROP = """
-DROP TRIGGER IF EXISTS {table}_count_ins ON {table};
-DROP TRIGGER IF EXISTS {table}_count_del ON {table};
-DROP TRIGGER IF EXISTS {table}_count_upd ON {table};
-DROP TRIGGER IF EXISTS {table}_count_trunc ON {table};
-"""
-
 
 def install_triggers(apps, schema_editor):
-    """Keep exact row counts per mode on PostgreSQL; other databases count rows directly."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(FUNCTIONS)
-    for table in COUNTED_TABLES:
-        schema_editor.execute(TRIGGERS.format(table=table))
+    """The row-count triggers, where ``WALLET["RECORD_COUNTS"]`` asks for them (PostgreSQL)."""
+    from wallet import record_counts
+
+    record_counts.sync(schema_editor.connection.alias)
 
 
 def remove_triggers(apps, schema_editor):
     """Drop the counting triggers and functions."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in COUNTED_TABLES:
-        schema_editor.execute(DROP.format(table=table))
-    for name in ("inserted", "deleted", "moved", "truncated"):
-        schema_editor.execute(f"DROP FUNCTION IF EXISTS wallet_count_{name}()")
+    from wallet import record_counts
+
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            record_counts.remove(cursor, record_counts.counted_tables())
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('wallet', '0002_apicredential'),
+        ("wallet", "0002_apicredential"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RecordCount',
+            name="RecordCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('table_name', models.CharField(max_length=63)),
-                ('mode', models.CharField(choices=[('test', 'Test'), ('live', 'Live')], max_length=4)),
-                ('slot', models.PositiveSmallIntegerField()),
-                ('count', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("table_name", models.CharField(max_length=63)),
+                (
+                    "mode",
+                    models.CharField(choices=[("test", "Test"), ("live", "Live")], max_length=4),
+                ),
+                ("slot", models.PositiveSmallIntegerField()),
+                ("count", models.BigIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('table_name', 'mode', 'slot'), name='wallet_recordcount_slot')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("table_name", "mode", "slot"), name="wallet_recordcount_slot"
+                    )
+                ],
             },
         ),
         migrations.RunPython(install_triggers, remove_triggers),

@@ -10,19 +10,20 @@ from django.utils.translation import gettext_lazy as _
 
 from wallet import gateway_customers
 from wallet.audit import SYSTEM, Actor, record_event
-from wallet.cards import EXPIRED, card_state
 from wallet.exceptions import GatewayDown, PaymentDeclined
 from wallet.gateways import (
     GatewayUnavailable,
     InstrumentRefused,
     SavedInstrument,
 )
+from wallet.instruments import is_expired
 from wallet.models import (
     AuditEntry,
     Customer,
     CustomerPaymentSource,
     ExternalPayment,
 )
+from wallet.roles import CUSTOMER
 from wallet.services.records import create_record, delete_record, lock_customer, update_record
 
 
@@ -45,7 +46,7 @@ def create_payment_source(
     Made from a payment (Commerce Layer's call: ``customer`` and ``payment_source``, no
     attributes), a token not given is the payment's; without a payment it is required.
     """
-    if actor.owner_type == "customer":
+    if actor.owner_type == CUSTOMER:
         _require_own_payment(customer, payment_source, actor)
     if payment_source is not None and not payment_source_token:
         payment_source_token = payment_source.payment_source_token
@@ -107,6 +108,15 @@ def _refuse_saved_twice(source: CustomerPaymentSource) -> None:
         )
 
 
+def paid_by(actor: Actor, payment: ExternalPayment) -> bool:
+    """Whether ``payment`` was made on an order of the customer ``actor`` acts for.
+
+    The only payments whose card a customer may save in their wallet (the API's object rule
+    and :func:`create_payment_source` both ask this).
+    """
+    return actor.owner_id is not None and payment.order.customer_id == actor.owner_id
+
+
 def _require_own_payment(
     customer: Customer, payment_source: ExternalPayment | None, actor: Actor
 ) -> None:
@@ -116,7 +126,7 @@ def _require_own_payment(
         raise ValidationError(
             {"payment_source": ValidationError(_("can't be blank"), code="blank")}
         )
-    if payment_source.order.customer_id != actor.owner_id or payment_source.mode != customer.mode:
+    if not paid_by(actor, payment_source) or payment_source.mode != customer.mode:
         raise ValidationError(
             {
                 "payment_source": ValidationError(
@@ -188,14 +198,8 @@ def _clear_default(customer: Customer) -> None:
 
 
 def card_has_expired(source: CustomerPaymentSource) -> bool:
-    """Whether the saved card is past its expiry (the rule of :mod:`wallet.cards`)."""
-    instrument = source.payment_instrument or {}
-    state = card_state(
-        instrument.get("card_expiry_month"),
-        instrument.get("card_expiry_year"),
-        today=timezone.now().date(),
-    )
-    return state == EXPIRED
+    """Whether the saved card is past its expiry (the rule of :mod:`wallet.instruments`)."""
+    return is_expired(source.payment_instrument)
 
 
 def set_default_payment_source(

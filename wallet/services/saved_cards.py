@@ -10,9 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wallet import selectors
+from wallet import gateway_customers, selectors
 from wallet.audit import RESOURCE_TYPES, SYSTEM, Actor, record_event
-from wallet.cards import EXPIRED, card_state
 from wallet.conf import wallet_settings
 from wallet.exceptions import GatewayDown, RecordLocked, WalletError
 from wallet.gateways import (
@@ -20,6 +19,7 @@ from wallet.gateways import (
     GatewayUnavailable,
     gateway_for,
 )
+from wallet.instruments import is_expired
 from wallet.models import (
     AuditEntry,
     Customer,
@@ -75,7 +75,7 @@ def purge_removed_payment_sources(
 def _card_for_wallet(token: str, holder_name: str) -> tuple[PaymentGateway, dict[str, Any]]:
     """Describe the card behind a new token with the gateway that saves cards without paying.
 
-    Only the ``test`` gateway can (Stripe needs a SetupIntent, which it does not offer yet):
+    The ``test`` gateway and Stripe (a PaymentMethod from a SetupIntent) can:
     :class:`WalletError` otherwise. An unknown token or an expired card is a
     ``ValidationError`` on ``payment_source_token``.
     """
@@ -99,16 +99,26 @@ def _card_for_wallet(token: str, holder_name: str) -> tuple[PaymentGateway, dict
                 )
             }
         )
-    state = card_state(
-        instrument.get("card_expiry_month"),
-        instrument.get("card_expiry_year"),
-        today=timezone.now().date(),
-    )
-    if state == EXPIRED:
+    if is_expired(instrument):
         raise ValidationError(
             {"payment_source_token": ValidationError(_("This card has expired."), code="expired")}
         )
     return row, dict(instrument)
+
+
+def _keep_in_gateway(row: PaymentGateway, token: str, customer: Customer) -> str:
+    """Have the gateway keep the card (Stripe: attach it to the customer's Customer).
+
+    Returns the gateway's customer token (``""`` for gateways that keep nothing).
+    """
+    try:
+        return gateway_customers.keep_token_for_customer(row, token, customer).customer_token
+    except gateway_customers.InstrumentRefused as exc:
+        raise ValidationError(
+            {"payment_source_token": ValidationError(exc.message, code="declined")}
+        ) from exc
+    except GatewayUnavailable as exc:
+        raise GatewayDown(str(exc)) from exc
 
 
 def add_payment_source_from_token(
@@ -124,9 +134,10 @@ def add_payment_source_from_token(
 
     The gateway's ``tokenize`` describes the card (brand, last digits, expiry, fingerprint);
     the same card already in the wallet is refused (``taken``). The first card becomes the
-    default, as does this one with ``make_default``.
+    default, as does this one with ``make_default``. A gateway that keeps cards itself
+    (Stripe) keeps this one for the customer (attached to their Stripe Customer).
     """
-    _row, instrument = _card_for_wallet(payment_source_token, holder_name.strip())
+    row, instrument = _card_for_wallet(payment_source_token, holder_name.strip())
     source = CustomerPaymentSource(
         mode=customer.mode,
         customer=customer,
@@ -139,6 +150,7 @@ def add_payment_source_from_token(
         lock_customer(customer.pk)
         purge_removed_payment_sources(customer=customer, actor=actor)
         _refuse_saved_twice(source)
+        source.customer_token = _keep_in_gateway(row, payment_source_token, customer)
         has_default = CustomerPaymentSource.objects.filter(
             customer=customer, mode=customer.mode, is_default=True
         ).exists()
@@ -289,6 +301,7 @@ def restore_payment_source(
         if saved_again:
             raise WalletError(_("This card is already back in your wallet."))
         removed_at = removed.removed_at
+        assert removed_at is not None  # the query above asked for removed_at__isnull=False
         make_default = _was_default_when_removed(source)  # before this undo is audited
         now = timezone.now()
         CustomerPaymentSource.all_objects.filter(pk=source.pk).update(

@@ -1,0 +1,234 @@
+"""Every whitelisted filter and sort of the big lists is served by an index.
+
+The API's own queries are captured and EXPLAINed over a few thousand bulk rows (statistics
+gathered): on PostgreSQL each filter's page and count query must have an index condition on
+the filtered column (trigram, pattern, JSON or btree index), and each sort's page query must
+read an index in order (no Sort node). On SQLite the equality filters and sorts use the
+``(mode, column, id)`` btrees.
+"""
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.support.tokens import mint_token
+from wallet.api import pagination
+from wallet.oauth import create_credential
+
+pytestmark = pytest.mark.django_db
+ROWS = 6000
+TABLE = "wallet_customerpaymentsource"
+
+
+def _pad(expression: str, width: int) -> str:
+    """SQL left-padding ``expression`` with zeros to ``width`` characters."""
+    if connection.vendor == "postgresql":
+        return f"lpad(({expression})::text, {width}, '0')"
+    return f"substr('{'0' * width}' || ({expression}), -{width}, {width})"
+
+
+def _series(count: int) -> str:
+    """A ``FROM`` clause of the integers 1..count as ``g``."""
+    if connection.vendor == "postgresql":
+        return f"FROM generate_series(1, {count}) AS g"
+    return (
+        "FROM (WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s "
+        f"WHERE g < {count}) SELECT g FROM s)"
+    )
+
+
+def bulk_sql() -> tuple[str, str]:
+    """The INSERTs of 100 customers and ``ROWS`` saved cards (one second apart on PostgreSQL)."""
+    created = "%s"
+    metadata = """'{"campaign": "c' || (g %% 500) || '"}'"""
+    if connection.vendor == "postgresql":
+        created = "(%s::timestamptz - g * interval '1 second')"
+        metadata = f"({metadata})::jsonb"
+    customers = f"""
+INSERT INTO wallet_customer (id, mode, reference, reference_origin, metadata, created_at,
+                             updated_at, email, user_id, user_created_by_wallet, status)
+SELECT 'c' || {_pad("g", 9)}, 'test', '', '', '{{}}', %s, %s,
+       'bulk' || g || '@example.com', NULL, false, 'prospect'
+{_series(100)}
+"""
+    sources = f"""
+INSERT INTO {TABLE} (id, mode, reference, reference_origin, metadata,
+    created_at, updated_at, customer_id, payment_source_id, customer_token,
+    payment_source_token, is_default, payment_instrument, fingerprint, last_used_at,
+    nickname, removed_at, card_brand, card_last_digits, name)
+SELECT 's' || {_pad("g", 9)}, 'test', 'SRC-' || {_pad("g", 10)},
+       CASE g %% 3 WHEN 0 THEN 'storefront' WHEN 1 THEN 'import' ELSE 'api' END,
+       {metadata}, {created}, {created}, 'c' || {_pad("1 + g %% 100", 9)}, NULL, '',
+       'tok_src_' || g, g <= 100, '{{}}', '', NULL, '', NULL,
+       'visa', {_pad("g %% 3000", 4)}, 'XXXX-XXXX-XXXX-' || {_pad("g %% 3000", 4)}
+{_series(ROWS)}
+"""
+    return customers, sources
+
+
+@pytest.fixture
+def bulk(db):
+    """Thousands of saved cards written in bulk, with fresh planner statistics."""
+    stamp = "2024-01-01 00:00:00+00:00"
+    customers, sources = bulk_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(customers, [stamp, stamp])
+        cursor.execute(sources, [stamp, stamp])
+        cursor.execute(f"ANALYZE {TABLE}")
+
+
+@pytest.fixture
+def client(db) -> Client:
+    """An integration's bearer token on a test client."""
+    credential, _ = create_credential(name="scale", kind="integration", mode="test")
+    client = Client()
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {mint_token(credential)}"
+    client.defaults["HTTP_ACCEPT"] = "application/vnd.api+json"
+    return client
+
+
+def api_queries(client: Client, query: str) -> list[str]:
+    """The SQL of the page and count queries of ``GET /api/customer_payment_sources?query``."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/api/customer_payment_sources?page[size]=10&{query}")
+    assert response.status_code == 200, response.content[:300]
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if f'FROM "{TABLE}"' in q["sql"] and ("LIMIT" in q["sql"] or "COUNT(" in q["sql"])
+    ]
+
+
+def pg_plan(sql: str) -> dict[str, Any]:
+    """The JSON plan of ``sql`` (PostgreSQL), sequential scans discouraged.
+
+    A few thousand rows fit in a few pages, where reading them all is the cheapest plan: with
+    sequential scans off, the planner shows the index path a large table takes (and a column
+    without a usable index still shows no index condition on it).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+            plan = cursor.fetchone()[0]
+        finally:
+            cursor.execute("RESET enable_seqscan")
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+
+def nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every node of a plan."""
+    found = [plan]
+    for child in plan.get("Plans", ()):
+        found += nodes(child)
+    return found
+
+
+def index_conditions(plan: dict[str, Any]) -> str:
+    """The index and recheck conditions of a plan, joined."""
+    return " ".join(
+        str(node.get(key, "")) for node in nodes(plan) for key in ("Index Cond", "Recheck Cond")
+    )
+
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
+
+FILTERS = [
+    ("filter[q][reference_eq]=SRC-0000004321", "reference"),
+    ("filter[q][reference_cont]=0004321", "reference"),
+    ("filter[q][reference_start]=SRC-000000432", "reference"),
+    ("filter[q][reference_end]=004321", "reference"),
+    ("filter[q][reference_matches]=" + quote("SRC-%4321"), "reference"),
+    ("filter[q][payment_source_token_eq]=tok_src_4321", "payment_source_token"),
+    ("filter[q][payment_source_token_cont]=src_4321", "payment_source_token"),
+    ("filter[q][payment_source_token_start]=tok_src_4321", "payment_source_token"),
+    ("filter[q][name_cont]=2345", "name"),
+    ("filter[q][name_end]=2345", "name"),
+    ("filter[q][name_eq]=XXXX-XXXX-XXXX-2345", "name"),
+    ("filter[q][metadata_jcont]=" + quote('{"campaign": "c42"}'), "metadata"),
+]
+# Filters a third of the rows match: the page walks the list's own index (no sort).
+BROAD = [
+    "filter[q][reference_origin_cont]=stor",
+    "filter[q][reference_origin_eq]=import",
+    "filter[q][created_at_gt]=2000-01-01",
+]
+
+
+@postgres_only
+@pytest.mark.parametrize("query", BROAD)
+def test_a_broad_filter_reads_the_list_index_in_order_and_caps_its_count(bulk, client, query):
+    queries = api_queries(client, query)
+    page = [sql for sql in queries if "COUNT(" not in sql]
+    count = [sql for sql in queries if "COUNT(" in sql]
+
+    plan = pg_plan(page[0])
+    assert "Sort" not in [node["Node Type"] for node in nodes(plan)], plan
+    assert f"LIMIT {pagination.COUNT_CAP + 1}" in count[0]
+
+
+@postgres_only
+@pytest.mark.parametrize(("query", "column"), FILTERS)
+def test_each_filter_reads_an_index_on_its_column(bulk, client, query, column):
+    queries = api_queries(client, query)
+
+    assert len(queries) == 2, "a page query and a count query"
+    for sql in queries:
+        plan = pg_plan(sql)
+        assert column in index_conditions(plan), (query, sql, plan)
+
+
+SORTS = [
+    "reference",
+    "-reference",
+    "reference_origin",
+    "name",
+    "-name",
+    "updated_at",
+    "-updated_at",
+    "default",
+    "-created_at",
+]
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_each_sort_reads_an_index_in_order(bulk, client, sort):
+    if sort == "-created_at" and connection.vendor == "sqlite":
+        pytest.skip("SQLite cannot finish the (mode, created_at) order by id without a sort")
+    page = [sql for sql in api_queries(client, f"sort={sort}") if "LIMIT" in sql]
+
+    assert len(page) == 1
+    if connection.vendor == "postgresql":
+        plan = pg_plan(page[0])
+        kinds = [node["Node Type"] for node in nodes(plan)]
+        # An incremental sort only orders ties of the index's order (the id tiebreak).
+        assert "Sort" not in kinds, (sort, kinds)
+        assert "Seq Scan" not in kinds, (sort, kinds)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + page[0])
+            steps = " | ".join(str(row[-1]) for row in cursor.fetchall())
+        assert "TEMP B-TREE" not in steps, (sort, steps)
+
+
+@postgres_only
+def test_a_deep_cursor_page_seeks_instead_of_scanning(bulk, client):
+    ordering = ["-created_at", "pk"]
+    # The cursor of the row 10 before the end: its page is the last one.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT created_at, id FROM {TABLE} ORDER BY created_at ASC, id DESC LIMIT 1 OFFSET 10"
+        )
+        created_at, pk = cursor.fetchone()
+    cursor_value = pagination.encode_cursor(ordering, [created_at, pk])
+
+    queries = api_queries(client, f"page[after]={quote(cursor_value)}")
+
+    assert len(queries) == 1 and "COUNT(" not in queries[0]  # a cursor page does not count
+    plan = pg_plan(queries[0])
+    assert "created_at" in index_conditions(plan), plan
