@@ -5,9 +5,11 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from tests import factories
 from wallet import services
+from wallet.audit import concrete_field
 from wallet.models import (
     AuditEntry,
     Customer,
@@ -21,12 +23,6 @@ pytestmark = pytest.mark.django_db
 
 CARD_NUMBER = "4242 4242 4242 4242"
 ADMIN = services.Actor(application_kind="admin", owner_id="42", owner_type="user")
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    """Hash passwords cheaply; only the login test checks one."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _entries(record, event=None):
@@ -192,6 +188,21 @@ def test_updating_an_unknown_field_is_a_programming_error():
     order = factories.OrderFactory()
     with pytest.raises(ValueError, match="placed_at"):
         services.update_order(order, {"placed_at": None})
+
+
+def test_audited_fields_are_model_fields_never_reverse_relations():
+    assert concrete_field(Order, "customer").attname == "customer_id"
+    with pytest.raises(TypeError, match=r"Customer\.orders is a reverse relation"):
+        concrete_field(Customer, "orders")
+
+
+def test_a_refusal_carries_its_message_as_text_in_the_language_it_was_raised_in(order):
+    with translation.override("fr"), pytest.raises(services.RecordLocked) as refused:
+        services.delete_customer(order.customer)
+    assert type(refused.value.message) is str
+    assert refused.value.message == "Ce client a des commandes et ne peut pas être supprimé."
+    assert str(refused.value) == refused.value.message
+    assert Customer.objects.filter(pk=order.customer_id).exists()
 
 
 def test_relationship_to_a_record_of_the_other_mode_is_refused(gateway):

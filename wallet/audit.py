@@ -17,6 +17,7 @@ from wallet.models import (
     PaymentGateway,
     PaymentMethod,
 )
+from wallet.roles import CUSTOMER
 
 RESOURCE_TYPES: dict[type[models.Model], str] = {
     Customer: "customers",
@@ -66,7 +67,7 @@ def actor_for_user(user: Any, *, application_kind: str = "admin") -> Actor:
 
 def actor_for_customer(customer: Customer, *, application_kind: str = "storefront") -> Actor:
     """The actor for a customer acting for themselves."""
-    return Actor(application_kind=application_kind, owner_id=customer.pk, owner_type="customer")
+    return Actor(application_kind=application_kind, owner_id=customer.pk, owner_type=CUSTOMER)
 
 
 def _audit_value(field: str, value: Any) -> Any:
@@ -96,9 +97,17 @@ def record_event(
     )
 
 
+def concrete_field(model: type[models.Model], name: str) -> "models.Field[Any, Any]":
+    """The model field ``name`` of ``model``: audited fields are concrete, never reverse ones."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is a reverse relation, not a model field")
+    return field
+
+
 def field_value(instance: models.Model, field: str) -> Any:
     """The audited value of ``field``: a relation's id, else the attribute itself."""
-    model_field = instance._meta.get_field(field)
+    model_field = concrete_field(type(instance), field)
     if model_field.is_relation:
         return getattr(instance, model_field.attname)
     return getattr(instance, field)

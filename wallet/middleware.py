@@ -67,7 +67,9 @@ class ServiceUnavailableMiddleware:
         )
         response = outage_response(request)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        response._has_been_logged = True  # the line above; django.request adds none
+        # Django's own flag (django.utils.log.log_response), absent from the stubs: the line
+        # above is the only one, django.request adds none.
+        response._has_been_logged = True  # type: ignore[attr-defined]
         return response
 
 

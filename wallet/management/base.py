@@ -19,5 +19,7 @@ class OneLineErrorCommand(BaseCommand):
                 sys.exit(2)
             raise CommandError(message)
 
+        # argparse reports every bad option through ``self.error``; mypy forbids assigning to a
+        # method, but this parser is built by Django, so it cannot be a subclass of ours.
         parser.error = error  # type: ignore[method-assign]
         return parser
