@@ -6,7 +6,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
-.PHONY: run run-stripe test install lint format bench migrate demo fuzz messages
+.PHONY: run run-stripe test install lint typecheck format bench migrate demo fuzz messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,10 +64,13 @@ node_modules/.installed: package.json package-lock.json
 test: install messages node_modules/.installed
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
+	$(BIN)/python -m mypy wallet
 	bash tests/run_suite.sh
 
-# A deeper fuzz run of the API than `make test`'s: every schemathesis phase (boundary values of
-# each parameter included) and more random examples per operation; it fails on any 5xx.
+# A deeper fuzz run of the API than the bounded one `make test` runs (tests/api/test_fuzz.py, in
+# the suite): every schemathesis phase (boundary values of each parameter included) and more
+# random examples per operation; it fails on any 5xx, any status the OpenAPI document does not
+# list for the operation and any body its schema refuses.
 fuzz: install
 	FUZZ_COVERAGE=1 FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),50) \
 	  DATABASE_URL="sqlite:///$(CURDIR)/.test-db.sqlite3" \
@@ -75,6 +78,10 @@ fuzz: install
 
 lint: install
 	$(BIN)/python -m ruff check .
+
+# Static types of the app (settings in pyproject.toml's [tool.mypy]); `make test` runs it too.
+typecheck: install
+	$(BIN)/python -m mypy wallet
 
 format: install
 	$(BIN)/python -m ruff format .

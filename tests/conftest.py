@@ -1,57 +1,87 @@
-"""Shared fixtures: factories, a JSON:API schema validator, staff users."""
+"""Fixtures and collection rules for the whole suite.
 
-import json
+Markers (registered in ``pyproject.toml``) are given here by what a test needs, so a developer
+can select with ``-m``: ``browser`` (tests/browser: Chromium through Playwright), ``sdk``
+(tests/sdk: Commerce Layer's SDKs against a live server), ``postgres`` (real concurrency on
+PostgreSQL; skipped on any other database) and ``slow`` (subprocesses: a wheel build, a second
+project, a real ``runserver``; and the two groups above).
+
+The tests that start a live server or a browser, or race real threads, are also marked
+``serial``: ``tests/run_suite.sh`` runs the others on two pytest-xdist workers (each with its own
+test database) and these in one process after them, one at a time.
+"""
+
 from pathlib import Path
 
-import jsonschema
 import pytest
+from django.db import connection
+from django.test.utils import override_settings
 
 from tests import factories
+from tests.support.jsonapi import assert_jsonapi
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-LOCAL_SCHEMA = Path(__file__).resolve().parent / "jsonapi_schema.json"
-
-
-def _load_schema() -> dict:
-    path = SHARED / "jsonapi" / "schema.json"
-    if not path.exists():  # a checkout without shared/ beside it uses the vendored copy
-        path = LOCAL_SCHEMA
-    return _match_all_patterns(json.loads(path.read_text()))
+TESTS = Path(__file__).resolve().parent
+# Modules whose tests run subprocesses (a wheel build, a second Django project, runserver).
+SLOW_MODULES = frozenset({"test_packaging.py", "test_hostproject.py", "test_sqlite_live_server.py"})
 
 
-def _match_all_patterns(node):
-    """Rewrite the schema's match-all ``patternProperties`` key ``""`` as ``"^"``.
+def _needs_serial(item: pytest.Item) -> bool:
+    """Whether ``item`` drives a browser or an SDK, uses a live server or races threads."""
+    if any(item.get_closest_marker(name) for name in ("browser", "sdk", "postgres")):
+        return True
+    if "live_server" in getattr(item, "fixturenames", ()):
+        return True
+    db = item.get_closest_marker("django_db")
+    return bool(db and (db.kwargs.get("transaction") or db.kwargs.get("serialized_rollback")))
 
-    jsonschema joins the pattern keys to find additional properties, and an empty join is
-    falsy, so with ``""`` every attribute, meta and relationship member counted as forbidden.
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark tests by what they need (see the module docstring)."""
+    not_postgres = pytest.mark.skip(
+        reason=f"needs PostgreSQL (this run is on {connection.vendor}); see the postgres marker"
+    )
+    for item in items:
+        parts = Path(str(item.path)).relative_to(TESTS).parts
+        if parts[0] == "browser":
+            item.add_marker(pytest.mark.browser)
+        if parts[0] == "sdk":
+            item.add_marker(pytest.mark.sdk)
+        if parts[0] in ("browser", "sdk") or parts[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+            item.add_marker(not_postgres)
+        if _needs_serial(item):
+            item.add_marker(pytest.mark.serial)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Hash passwords cheaply for the whole session (PBKDF2 cost every login 50 ms or more).
+
+    Client secrets keep their own hasher (``ClientSecretHasher``), whatever this says.
     """
-    if isinstance(node, dict):
-        patterns = node.get("patternProperties")
-        if isinstance(patterns, dict) and "" in patterns:
-            node["patternProperties"] = {("^" if k == "" else k): v for k, v in patterns.items()}
-        for value in node.values():
-            _match_all_patterns(value)
-    elif isinstance(node, list):
-        for value in node:
-            _match_all_patterns(value)
-    return node
-
-
-_SCHEMA = _load_schema()
-JSONAPI_VALIDATOR = jsonschema.validators.validator_for(_SCHEMA)(_SCHEMA)
-
-
-def assert_jsonapi(document: dict) -> dict:
-    """Fail unless ``document`` is a valid JSON:API 1.0 document; return it."""
-    errors = sorted(JSONAPI_VALIDATOR.iter_errors(document), key=lambda e: list(e.path))
-    assert not errors, f"not a JSON:API document: {errors[0].message} at {list(errors[0].path)}"
-    return document
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    """Hash passwords cheaply in tests; PBKDF2 made every login cost 50 ms or more."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _empty_cache():
+    """Every test starts with an empty cache: rate-limit counters are keyed by ids that
+    repeat from test to test, so counts would otherwise carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_test_thread():
+    """Every test starts in English: a request's LocaleMiddleware leaves its language active in
+    the thread, and a later test rendering in this thread would inherit it."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture
@@ -76,14 +106,3 @@ def customer(db):
 def staff_user(db):
     """A superuser for the admin."""
     return factories.UserFactory(username="admin@example.com", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture(autouse=True)
-def _language_of_the_test_thread():
-    """Every test starts in English: a request's LocaleMiddleware leaves its language active in
-    the thread, and a later test rendering in this thread would inherit it."""
-    from django.utils import translation
-
-    translation.activate("en")
-    yield
-    translation.activate("en")

@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from tests import factories
-from tests.test_concurrency import run_together
+from tests.support.threads import run_together
+from tests.support.tokens import mint_token
 from wallet.models import CustomerPaymentSource, ExternalPayment, Order, Transaction
 from wallet.oauth import create_credential
 
@@ -29,30 +30,17 @@ pytestmark = [
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_unlimited(settings):
-    """Cheap password hashing, and rate limits out of the way of 30 requests of one token."""
-    from django.core.cache import cache
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _rate_limits_out_of_the_way(settings):
+    """Rate limits out of the way of 30 requests of one token."""
     settings.WALLET = {
         "RATE_LIMITS": {"test": [(100_000, 60)], "live": [(100_000, 60)], "token": [(1000, 60)]}
     }
-    cache.clear()
 
 
 def integration_token() -> str:
-    """A client-credentials token of a new test-mode integration."""
-    credential, secret = create_credential(name="races", kind="integration", mode="test")
-    answer = Client().post(
-        "/oauth/token",
-        {
-            "grant_type": "client_credentials",
-            "client_id": credential.application.client_id,
-            "client_secret": secret,
-        },
-    )
-    assert answer.status_code == 200, answer.content
-    return answer.json()["access_token"]
+    """An access token of a new test-mode integration."""
+    credential, _ = create_credential(name="races", kind="integration", mode="test")
+    return mint_token(credential)
 
 
 def test_thirty_parallel_pay_and_place_requests_authorize_once():

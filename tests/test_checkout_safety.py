@@ -14,12 +14,6 @@ from wallet.models import AuditEntry, CustomerPaymentSource, ExternalPayment, Or
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    """Hash the factories' passwords cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- the test gateway lives in test mode only -------------------------------------------------
 
 

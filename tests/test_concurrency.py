@@ -4,7 +4,6 @@ Each test starts 20 threads together on a barrier; every thread uses its own dat
 connection and closes it at the end. SQLite serializes all writes, so it proves nothing here.
 """
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 from django.db import connection
 
 from tests import factories
+from tests.support.threads import run_together
 from wallet import services
 from wallet.models import CustomerPaymentSource, ExternalPayment, Order, Transaction
 
@@ -25,39 +25,6 @@ pytestmark = [
         reason="concurrency guarantees need PostgreSQL row locks; SQLite serializes all writes",
     ),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    """Hash the factories' passwords cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def run_together(calls: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException]]:
-    """Run every call in its own thread, all released at once; return results and errors."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def worker(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            outcome = call()
-            with lock:
-                results.append(outcome)
-        except BaseException as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 def test_concurrent_set_default_leaves_exactly_one_default():

@@ -43,12 +43,6 @@ COUNTED = [
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    """Hash passwords cheaply; login still checks them for real."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _default_port(monkeypatch):
     monkeypatch.delenv("PORT", raising=False)
 

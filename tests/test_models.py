@@ -4,7 +4,7 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from tests import factories
@@ -19,12 +19,6 @@ from wallet.models import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    """Hash the factories' passwords cheaply; these tests are not about passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 BASE62_ID = re.compile(r"^[0-9A-Za-z]{10}$")
@@ -76,11 +70,6 @@ def test_saved_records_get_a_base62_primary_key(factory):
 def test_transaction_id_is_base62():
     payment = factories.ExternalPaymentFactory()
     assert BASE62_ID.match(_transaction(payment).pk)
-
-
-@pytest.mark.parametrize("model", [Customer, Order, PaymentGateway, CustomerPaymentSource])
-def test_mode_defaults_to_test(model):
-    assert model._meta.get_field("mode").default == "test"
 
 
 def test_mode_of_a_new_record_is_test():
@@ -270,39 +259,3 @@ def test_full_clean_accepts_gateway_tokens_and_references():
     source = factories.CustomerPaymentSourceFactory(reference="ORDER-2024-000001")
     source.metadata = {"channel": "web", "count": 3}
     source.full_clean()
-
-
-# --- indexes for the scoped list queries ----------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("model", "name", "columns"),
-    [
-        (Customer, "wallet_cus_mode_created", ["mode", "created_at"]),
-        (Order, "wallet_ord_mode_created", ["mode", "created_at"]),
-        (Order, "wallet_ord_customer_created", ["customer_id", "created_at"]),
-        (ExternalPayment, "wallet_ep_mode_created", ["mode", "created_at"]),
-        (ExternalPayment, "wallet_ep_order_created", ["order_id", "created_at"]),
-        (CustomerPaymentSource, "wallet_cps_mode_created", ["mode", "created_at"]),
-        (
-            CustomerPaymentSource,
-            "wallet_cps_cus_created",
-            ["customer_id", "mode", "created_at"],
-        ),
-    ],
-)
-def test_scoped_list_indexes_exist_in_the_database(model, name, columns):
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
-    assert name in constraints
-    assert constraints[name]["columns"] == columns
-    assert constraints[name]["index"]
-
-
-@pytest.mark.parametrize("name", ["wallet_cps_one_default_per_customer", "wallet_cps_one_per_card"])
-def test_source_uniqueness_rules_are_database_indexes(name):
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(
-            cursor, CustomerPaymentSource._meta.db_table
-        )
-    assert constraints[name]["unique"]

@@ -25,7 +25,7 @@ STOREFRONT_TEMPLATES = (
 STOREFRONT_PYTHON = (
     ROOT / "wallet" / "views.py",
     ROOT / "wallet" / "forms.py",
-    ROOT / "wallet" / "cards.py",
+    ROOT / "wallet" / "instruments.py",
     ROOT / "wallet" / "money.py",
     ROOT / "wallet" / "validators.py",
     ROOT / "wallet" / "exceptions.py",

@@ -7,7 +7,6 @@ loser of a race (on every database); the API tests run real threads on PostgreSQ
 """
 
 import json
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -17,8 +16,11 @@ from django.db import connection, transaction
 from django.test import Client
 
 from tests import factories
+from tests.support.threads import run_together
+from tests.support.tokens import mint_token
 from wallet import services
 from wallet.models import AuditEntry, Customer, Order
+from wallet.oauth import create_credential
 
 JSONAPI = "application/vnd.api+json"
 
@@ -144,51 +146,9 @@ def postgres_threads(test: Callable[..., Any]) -> Callable[..., Any]:
 @pytest.fixture
 def integration_token(db, settings) -> str:
     """A bearer token of an integration in test mode, with limits the bursts stay under."""
-    from django.core.cache import cache
-
-    from wallet.oauth import create_credential
-
     settings.WALLET = {**settings.WALLET, "RATE_LIMITS": {"test": [(1000, 60)]}}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
-    credential, secret = create_credential(name="races", kind="integration", mode="test")
-    answer = Client().post(
-        "/oauth/token",
-        {
-            "grant_type": "client_credentials",
-            "client_id": credential.application.client_id,
-            "client_secret": secret,
-        },
-    )
-    assert answer.status_code == 200, answer.content
-    return answer.json()["access_token"]
-
-
-def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run every call in its own thread, released together; re-raise any thread's exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def worker(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=worker, args=(index, call)) for index, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return results
+    credential, _ = create_credential(name="races", kind="integration", mode="test")
+    return mint_token(credential)
 
 
 def send(token: str, method: str, path: str, body: dict) -> Callable[[], tuple[int, dict]]:
@@ -224,8 +184,9 @@ def assert_one_winner(results: list[tuple[int, dict]], winner: int, pointer: str
 def test_parallel_customer_creates_with_one_email_create_one(integration_token):
     body = {"data": {"type": "customers", "attributes": {"email": "same@example.com"}}}
 
-    results = run_together([send(integration_token, "post", "/api/customers", body)] * 30)
+    results, errors = run_together([send(integration_token, "post", "/api/customers", body)] * 30)
 
+    assert errors == []
     assert_one_winner(results, 201, "/data/attributes/email")
     assert Customer.objects.filter(email="same@example.com").count() == 1
 
@@ -235,8 +196,9 @@ def test_parallel_order_creates_with_one_number_create_one(integration_token):
     attributes = {"number": "R-100", "currency_code": "EUR", "total_amount_cents": 100}
     body = {"data": {"type": "orders", "attributes": attributes}}
 
-    results = run_together([send(integration_token, "post", "/api/orders", body)] * 30)
+    results, errors = run_together([send(integration_token, "post", "/api/orders", body)] * 30)
 
+    assert errors == []
     assert_one_winner(results, 201, "/data/attributes/number")
     assert Order.objects.filter(number="R-100").count() == 1
 
@@ -255,8 +217,9 @@ def test_customers_patched_in_parallel_to_one_email_change_once(integration_toke
         }
         return send(integration_token, "patch", f"/api/customers/{customer.pk}", body)
 
-    results = run_together([patch(customer) for customer in customers])
+    results, errors = run_together([patch(customer) for customer in customers])
 
+    assert errors == []
     assert_one_winner(results, 200, "/data/attributes/email")
     assert Customer.objects.filter(email="wanted@example.com").count() == 1
     assert Customer.objects.filter(email__startswith="c").count() == 19

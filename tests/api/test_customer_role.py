@@ -6,7 +6,7 @@ from django.test import Client
 
 from tests import factories
 from tests.api.conftest import JsonApiClient
-from tests.api.test_write import assert_error, document
+from tests.support.api import assert_error, document
 from wallet.models import CustomerPaymentSource
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.test_write import assert_error, document
+from tests.support.api import assert_error, document
 from wallet.models import Customer, Order
 
 

@@ -4,14 +4,8 @@ with a saved source, place the order."""
 import pytest
 
 from tests import factories
-from tests.api.test_write import assert_error
+from tests.support.api import assert_error, patch_order
 from wallet.models import CustomerPaymentSource, ExternalPayment, Order, Transaction
-
-
-def patch_order(api_client, order, query="", **attributes):
-    """PATCH the order with trigger attributes."""
-    body = {"data": {"type": "orders", "id": order.pk, "attributes": attributes}}
-    return api_client.patch(f"/api/orders/{order.pk}{query}", body)
 
 
 def test_save_payment_source_to_customer_wallet(api_client, payment):

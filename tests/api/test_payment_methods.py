@@ -5,8 +5,7 @@ import pytest
 from django.utils import timezone
 
 from tests import factories
-from tests.api.test_order_triggers import patch_order
-from tests.api.test_write import assert_error, document
+from tests.support.api import assert_error, document, patch_order
 from wallet import services
 from wallet.models import Order, PaymentMethod, Transaction
 

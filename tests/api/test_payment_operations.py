@@ -4,8 +4,7 @@
 import pytest
 
 from tests import factories
-from tests.api.test_order_triggers import patch_order
-from tests.api.test_write import assert_error
+from tests.support.api import assert_error, patch_order
 from wallet import services
 from wallet.models import AuditEntry, Order, Transaction
 

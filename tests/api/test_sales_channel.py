@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from tests.api.conftest import JsonApiClient
-from tests.api.test_write import assert_error, document
+from tests.support.api import assert_error, document
 from wallet.models import ExternalPayment, Order
 
 

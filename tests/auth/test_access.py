@@ -4,7 +4,7 @@ import pytest
 from django.test import Client, RequestFactory, override_settings
 
 from tests import factories
-from tests.auth.conftest import PROBE, bearer
+from tests.support.tokens import PROBE, bearer
 from wallet.api.access import INTEGRATION, bearer_token, resolve_access
 from wallet.models import Customer
 

@@ -14,7 +14,7 @@ from django.test import Client
 from oauth2_provider.models import get_access_token_model
 
 from tests import factories
-from tests.auth.conftest import bearer
+from tests.support.tokens import bearer
 from wallet import services
 from wallet.models import Customer
 

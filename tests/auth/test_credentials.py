@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from oauth2_provider.models import AccessToken, Application
 
-from tests.auth.conftest import PROBE, bearer
+from tests.support.tokens import PROBE, bearer
 from wallet.models import ApiCredential
 from wallet.oauth import ClientSecretHasher, ensure_demo_credential, rotate_secret
 

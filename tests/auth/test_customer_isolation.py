@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 
 from tests.api.conftest import JsonApiClient
-from tests.auth.isolation import MISSING_ID, answer, assert_absent, assert_unseen
-from tests.auth.world import World, build_world, new_card_token
+from tests.support.isolation import MISSING_ID, answer, assert_absent, assert_unseen
+from tests.support.world import World, build_world, new_card_token
 from wallet.models import AuditEntry, CustomerPaymentSource, ExternalPayment, Order
 
 pytestmark = pytest.mark.usefixtures("generous_rate_limits")

@@ -13,7 +13,7 @@ from jwcrypto import jwk, jws, jwt
 from oauth2_provider.models import AccessToken
 
 from tests import factories
-from tests.auth.conftest import PROBE, bearer
+from tests.support.tokens import PROBE, bearer
 from wallet import jwt_tokens
 from wallet.api.access import MAX_TOKEN_LENGTH
 from wallet.checks import check_jwt_settings

@@ -5,14 +5,14 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import JsonApiClient
-from tests.auth.isolation import (
+from tests.support.isolation import (
     LIST_TYPES,
     MISSING_ID,
     answer,
     assert_absent,
     assert_unseen,
 )
-from tests.auth.world import World, build_world, new_card_token
+from tests.support.world import World, build_world, new_card_token
 from wallet.models import Customer, CustomerPaymentSource, ExternalPayment, Order
 
 pytestmark = pytest.mark.usefixtures("generous_rate_limits")

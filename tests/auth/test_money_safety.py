@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 
 from tests import factories
-from tests.auth.conftest import bearer
-from tests.conftest import assert_jsonapi
+from tests.support.jsonapi import assert_jsonapi
+from tests.support.tokens import bearer
 from wallet.models import AuditEntry, CustomerPaymentSource, ExternalPayment, Order, Transaction
 
 JSONAPI = "application/vnd.api+json"

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from oauth2_provider.models import AccessToken, Application
 
 from tests import factories
-from tests.auth.conftest import PROBE, bearer
+from tests.support.tokens import PROBE, bearer
 from wallet import ratelimit
 from wallet.models import ApiCredential
 from wallet.oauth import create_credential, ensure_demo_credential, is_public, set_confidential

@@ -7,7 +7,7 @@ from django.core.cache import caches
 from django.test import Client
 
 from tests import factories
-from tests.auth.conftest import PROBE, bearer
+from tests.support.tokens import PROBE, bearer
 from wallet import ratelimit
 
 pytestmark = pytest.mark.urls("tests.auth.urls")

@@ -1,6 +1,6 @@
-"""The roles table of DESIGN section 4, walked route by route against the real API.
+"""The roles table (README, "Roles"), walked route by route against the real API.
 
-The expectations below are written out by hand from the DESIGN table (not computed with
+The expectations below are written out by hand from that table (not computed with
 ``wallet.api.permissions``): role x resource x action (list, retrieve, create, update, delete)
 and every related and relationship route. Allowed answers 200/201/204; a role that may not
 answers 401 ``UNAUTHORIZED``; an action a resource does not have answers 405.
@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 
 from tests.api.conftest import JsonApiClient
-from tests.auth.conftest import Credential
-from tests.auth.world import World, build_world, new_card_token
+from tests.support.api import document
+from tests.support.world import World, build_world, caller, new_card_token
 from wallet.api.resources import RESOURCES
 from wallet.models import AuditEntry, Customer, CustomerPaymentSource, ExternalPayment, Order
 
@@ -22,7 +22,7 @@ READ = frozenset({"list", "retrieve"})
 # Commerce Layer's transaction types: read by integrations and by customers (their own orders').
 TRANSACTIONS = ("authorizations", "captures", "voids", "refunds")
 
-# DESIGN section 4, Roles. Customer: "own" records (the scope makes them own); customers may
+# README, "Roles". Customer: "own" records (the scope makes them own); customers may
 # not create or delete customers, nor delete orders. payment_gateways (a supporting resource)
 # are readable by every role: the payment forms need them.
 TABLE: dict[str, dict[str, frozenset[str]]] = {
@@ -62,19 +62,6 @@ TABLE: dict[str, dict[str, frozenset[str]]] = {
 }
 ROLES = tuple(TABLE)
 SUCCESS = {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 204}
-
-
-def caller(make_credential, world: World, role: str) -> JsonApiClient:
-    """A JSON:API client holding a bearer token of ``role`` in the world's mode."""
-    kind = "integration" if role == "integration" else "sales_channel"
-    credential: Credential = make_credential(kind, world.mode)
-    if role == "customer":
-        token = credential.customer_token(world.customer.email)["access_token"]
-    else:
-        token = credential.token()
-    client = JsonApiClient(credential.client)
-    client.headers["AUTHORIZATION"] = f"Bearer {token}"
-    return client
 
 
 @pytest.fixture
@@ -156,7 +143,7 @@ def send(client: JsonApiClient, type_name: str, action: str, world: World, role:
 
 
 def expected_status(role: str, type_name: str, action: str) -> int:
-    """The status the DESIGN table gives ``role`` for ``action`` on ``type_name``."""
+    """The status the roles table gives ``role`` for ``action`` on ``type_name``."""
     if action not in RESOURCES[type_name].actions:
         return 405
     return SUCCESS[action] if action in TABLE[role][type_name] else 401
@@ -399,3 +386,45 @@ def test_a_sales_channel_including_orders_or_customers_is_unauthorized(
     response = client.get(f"/api/external_payments/{world.payment.pk}?include={include}")
     assert response.status_code == 401
     assert response.doc["errors"][0]["code"] == "UNAUTHORIZED"
+
+
+# --- relationships a role may not set ----------------------------------------------------------
+
+
+def test_a_sales_channel_cannot_attach_an_order_to_a_customer(make_credential, world):
+    client = caller(make_credential, world, "sales_channel")
+    body = document(
+        "orders",
+        {"currency_code": "EUR", "total_amount_cents": 100},
+        {"customer": ("customers", world.customer.pk)},
+    )
+    response = client.post("/api/orders", body)
+    assert response.status_code == 422
+    assert response.doc["errors"][0]["source"] == {"pointer": "/data/relationships/customer"}
+    assert not Order.objects.filter(total_amount_cents=100).exists()
+
+
+def test_a_sales_channel_cannot_move_a_payment_onto_a_placed_order(make_credential, world):
+    placed = world.placed_order
+    client = caller(make_credential, world, "sales_channel")
+    body = document(
+        "external_payments", relationships={"order": ("orders", placed.pk)}, pk=world.payment.pk
+    )
+    response = client.patch(f"/api/external_payments/{world.payment.pk}", body)
+    assert response.status_code == 401
+    assert ExternalPayment.objects.get(pk=world.payment.pk).order_id != placed.pk
+
+
+def test_a_customers_new_order_is_their_own(make_credential, world):
+    client = caller(make_credential, world, "customer")
+    response = client.post("/api/orders", document("orders", {"reference": "mine"}))
+    assert response.status_code == 201
+    assert Order.objects.get(reference="mine").customer_id == world.customer.pk
+
+
+def test_a_customer_cannot_detach_their_order(make_credential, world):
+    client = caller(make_credential, world, "customer")
+    body = document("orders", relationships={"customer": None}, pk=world.order.pk)
+    response = client.patch(f"/api/orders/{world.order.pk}", body)
+    assert response.status_code == 422
+    assert Order.objects.get(pk=world.order.pk).customer_id == world.customer.pk

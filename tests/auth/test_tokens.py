@@ -11,7 +11,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from tests import factories
-from tests.auth.conftest import PROBE, bearer
+from tests.support.tokens import PROBE, bearer
 from wallet.models import Customer
 from wallet.oauth import WalletOAuth2Validator
 from wallet.services import create_customer
@@ -505,3 +505,35 @@ def test_wrong_password_error_has_the_invalid_grant_code(sales_channel, shopper)
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "INVALID_GRANT"
+
+
+# --- malformed bodies ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (
+            "grant_type=client_credentials&client_id=a%00b&client_secret=x",
+            "application/x-www-form-urlencoded",
+        ),
+        (
+            '{"grant_type": "password", "username": "a\\u0000b", "password": "x"}',
+            "application/json",
+        ),
+    ],
+)
+def test_a_nul_character_at_the_token_endpoint_is_an_invalid_request(
+    db, client, body, content_type
+):
+    response = client.post("/oauth/token", body, content_type=content_type)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_a_deeply_nested_json_body_at_the_token_endpoint_is_no_server_error(db, client):
+    response = client.post(
+        "/oauth/token", "[" * 100_000 + "]" * 100_000, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests import factories
-from tests.browser.conftest import SCREENSHOTS, assert_accessible, check_page
+from tests.support.browser import SCREENSHOTS, assert_accessible, check_page
 from wallet.models import CustomerPaymentSource, Order, PaymentMethod
 
 pytestmark = pytest.mark.browser

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 
 from tests import factories
-from tests.browser.conftest import assert_accessible, check_page, shoot
+from tests.support.browser import assert_accessible, check_page, shoot
 from wallet.models import Customer, CustomerPaymentSource, Order, Transaction
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -2,12 +2,16 @@
 
 ``build_world`` makes a customer with a draft order, a payment on it saved as a card, a second
 payment not yet saved, an order without payments, a customer without orders, a placed order
-with a payment, and one audit entry: every route of the API has a target.
+with a payment, and one audit entry: every route of the API has a target. ``caller`` is a
+JSON:API client acting in a world's mode as an integration, a sales channel or its customer.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tests import factories
+from tests.api.conftest import JsonApiClient
+from tests.support.tokens import Credential
 from wallet.api.resources import TRANSACTION_TYPES
 from wallet.gateways.test import make_test_token
 from wallet.models import (
@@ -123,3 +127,17 @@ def build_world(mode: str = "test", prefix: str = "a") -> World:
 def new_card_token(last4: str = "4242") -> str:
     """A test-gateway token of a card nobody saved yet."""
     return make_test_token("visa", last4, 12, 2031)
+
+
+def caller(make_credential: Callable[..., Credential], world: World, role: str) -> JsonApiClient:
+    """A JSON:API client holding a bearer token of ``role`` in the world's mode.
+
+    ``role`` is ``integration``, ``sales_channel`` or ``customer`` (a sales channel's token of
+    ``world.customer``); the token is minted, not requested.
+    """
+    kind = "integration" if role == "integration" else "sales_channel"
+    credential = make_credential(kind, world.mode)
+    user = world.customer.user if role == "customer" else None
+    client = JsonApiClient(credential.client)
+    client.headers["AUTHORIZATION"] = f"Bearer {credential.minted_token(user)}"
+    return client

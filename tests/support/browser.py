@@ -1,0 +1,102 @@
+"""What the browser tests need besides their fixtures: where Chromium and axe-core are, a log of
+the page's requests, screenshots at phone and desktop width, and axe-core's accessibility check.
+
+The tests drive Debian's Chromium (``/usr/bin/chromium``; ``.ci/run`` installs it), inject
+axe-core from ``node_modules`` (``make test`` installs it with npm) and write screenshots to
+``artifacts/screenshots/``.
+"""
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("WALLET_CHROMIUM", "/usr/bin/chromium"))
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
+
+
+def missing_requirement() -> str | None:
+    """Why the browser tests cannot run here, or ``None`` when everything is in place."""
+    if not CHROMIUM.exists():
+        return (
+            f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package "
+            "(.ci/run does) to run the browser tests"
+        )
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the 'playwright' Python package is not installed (pip install -e '.[dev]')"
+    if not AXE.exists():
+        return f"axe-core not found at {AXE}: run 'npm ci' (make test does)"
+    return None
+
+
+class RequestLog:
+    """Every request the page sent: URL and body, to prove what never left the browser."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str]] = []
+
+    def record(self, request: Any) -> None:
+        """Keep one request's URL and body (empty for GETs)."""
+        try:
+            body = request.post_data or ""
+        except UnicodeDecodeError:  # a binary body: keep it readable for the assertion
+            body = (request.post_data_buffer or b"").decode("latin-1")
+        self.requests.append((request.url, body))
+
+    def containing(self, text: str) -> list[str]:
+        """The URLs of requests whose URL or body contains ``text``."""
+        return [url for url, body in self.requests if text in url or text in body]
+
+
+def shoot(page: Any, name: str) -> None:
+    """Screenshot the page at 375 px and 1280 px, asserting no horizontal scroll on the phone."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    original = page.viewport_size or DESKTOP
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        page.evaluate("window.scrollTo(0, 0)")  # sticky parts are drawn where the top puts them
+        page.wait_for_timeout(50)  # let layout settle after the resize
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{viewport['width']}.png"), full_page=True)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {viewport['width']}px"
+    page.set_viewport_size(original)
+
+
+def assert_accessible(page: Any) -> None:
+    """Run axe-core on the page; fail on any serious or critical violation."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        pytest.fail(f"axe-core did not load on {page.url}: is JavaScript switched off?")
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    details = "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + "; ".join(node["target"][0] for node in v["nodes"][:5])
+        for v in serious
+    )
+    assert not serious, f"axe-core found violations on {page.url}:\n{details}"
+
+
+def check_page(page: Any, name: str) -> None:
+    """Screenshot the current page state at both widths and check it with axe-core."""
+    shoot(page, name)
+    assert_accessible(page)
