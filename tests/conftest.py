@@ -18,6 +18,7 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from tests import factories
+from tests.support.admin import build_admin_records
 from tests.support.jsonapi import assert_jsonapi
 
 TESTS = Path(__file__).resolve().parent
@@ -106,3 +107,16 @@ def customer(db):
 def staff_user(db):
     """A superuser for the admin."""
     return factories.UserFactory(username="admin@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_user(staff_user, client):
+    """A superuser, logged in (the admin tests' user, not pytest-django's)."""
+    client.force_login(staff_user)
+    return staff_user
+
+
+@pytest.fixture
+def wallet(db):
+    """One record of every model, written through the services so audit entries exist."""
+    return build_admin_records()

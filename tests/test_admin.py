@@ -3,13 +3,22 @@
 import json
 
 import pytest
-from django import forms
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from tests import factories
+from tests.support.admin import (
+    CUSTOMER_TOKEN,
+    SECRET,
+    TOKEN,
+    add_url,
+    change_url,
+    changelist_url,
+    delete_url,
+    form_data,
+)
 from wallet import services
-from wallet.admin import WriteOnlyField, mask_token
+from wallet.admin import mask_token
 from wallet.models import (
     AuditEntry,
     Customer,
@@ -23,90 +32,8 @@ from wallet.models import (
 pytestmark = pytest.mark.django_db
 
 CARD_NUMBER = "4242 4242 4242 4242"
-TOKEN = "tok_test_visa_4242_1230"
-CUSTOMER_TOKEN = "cus_test_secret_9876"
-SECRET = "whsec-very-secret-value-31337"
 MODELS = [Customer, Order, PaymentGateway, ExternalPayment, CustomerPaymentSource]
 ALL_MODELS = [*MODELS, Transaction, AuditEntry]
-
-
-def changelist_url(model) -> str:
-    return reverse(f"admin:wallet_{model._meta.model_name}_changelist")
-
-
-def add_url(model) -> str:
-    return reverse(f"admin:wallet_{model._meta.model_name}_add")
-
-
-def change_url(obj) -> str:
-    return reverse(f"admin:wallet_{obj._meta.model_name}_change", args=[obj.pk])
-
-
-def delete_url(obj) -> str:
-    return reverse(f"admin:wallet_{obj._meta.model_name}_delete", args=[obj.pk])
-
-
-@pytest.fixture
-def admin_user(staff_user, client):
-    """A superuser, logged in."""
-    client.force_login(staff_user)
-    return staff_user
-
-
-@pytest.fixture
-def wallet(db):
-    """One record of every model, written through the services so audit entries exist."""
-    gateway = PaymentGateway.objects.create(
-        name="Test gateway", mode="test", shared_secret=SECRET, kind=PaymentGateway.Kind.TEST
-    )
-    customer = services.create_customer(mode="test", email="ada@example.com", reference="crm-ada")
-    order = services.create_order(
-        mode="test",
-        customer=customer,
-        payment_gateway=gateway,
-        currency_code="EUR",
-        total_amount_cents=4990,
-        reference="shop-order-77",
-    )
-    payment = services.create_external_payment(
-        order=order,
-        payment_source_token=TOKEN,
-        options={"customer_token": CUSTOMER_TOKEN},
-        reference="pay-ref-1",
-    )
-    source = services.save_payment_to_wallet(payment)
-    services.update_payment_source(
-        source, {"customer_token": CUSTOMER_TOKEN, "reference": "card-ref-1"}
-    )
-    authorization = services.place_order(order)
-    return {
-        "gateway": gateway,
-        "customer": customer,
-        "order": order,
-        "payment": payment,
-        "source": source,
-        "transaction": authorization,
-        "audit": AuditEntry.objects.filter(resource_type="customer_payment_sources").first(),
-    }
-
-
-def form_data(response, **overrides) -> dict:
-    """The POST data of the admin form rendered in ``response``, with ``overrides``."""
-    form = response.context["adminform"].form
-    data = {}
-    for name, field in form.fields.items():
-        if isinstance(field, WriteOnlyField):
-            continue
-        value = form[name].value()
-        if isinstance(field, forms.BooleanField):
-            if value:
-                data[name] = "on"
-        elif isinstance(field, forms.SplitDateTimeField):
-            data[f"{name}_0"] = data[f"{name}_1"] = ""
-        else:
-            data[name] = "" if value is None else value
-    data.update(overrides)
-    return data
 
 
 # --- every page loads ------------------------------------------------------------------------

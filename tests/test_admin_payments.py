@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-from tests.test_admin import add_url, admin_user, changelist_url, wallet  # noqa: F401
+from tests.support.admin import add_url, changelist_url
 from wallet.models import Order, PaymentMethod, Transaction
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ def run_action(client, action: str, order: Order, *, confirmed: bool):
     return client.post(changelist_url(Order), data, follow=confirmed)
 
 
-def test_capture_asks_first_and_moves_no_money(client, admin_user, wallet):  # noqa: F811
+def test_capture_asks_first_and_moves_no_money(client, admin_user, wallet):
     response = run_action(client, "capture", wallet["order"], confirmed=False)
 
     assert response.status_code == 200
@@ -28,7 +28,7 @@ def test_capture_asks_first_and_moves_no_money(client, admin_user, wallet):  # n
     assert not Transaction.objects.filter(kind="capture").exists()
 
 
-def test_a_confirmed_capture_captures(client, admin_user, wallet):  # noqa: F811
+def test_a_confirmed_capture_captures(client, admin_user, wallet):
     response = run_action(client, "capture", wallet["order"], confirmed=True)
 
     assert response.status_code == 200
@@ -37,7 +37,7 @@ def test_a_confirmed_capture_captures(client, admin_user, wallet):  # noqa: F811
     assert wallet["order"].payment_status == "paid"
 
 
-def test_a_refused_action_is_a_message_not_a_500(client, admin_user, wallet):  # noqa: F811
+def test_a_refused_action_is_a_message_not_a_500(client, admin_user, wallet):
     response = run_action(client, "refund", wallet["order"], confirmed=True)
 
     assert response.status_code == 200
@@ -46,14 +46,14 @@ def test_a_refused_action_is_a_message_not_a_500(client, admin_user, wallet):  #
     assert wallet["order"].payment_status == "authorized"
 
 
-def test_a_confirmed_cancel_voids(client, admin_user, wallet):  # noqa: F811
+def test_a_confirmed_cancel_voids(client, admin_user, wallet):
     run_action(client, "cancel", wallet["order"], confirmed=True)
 
     wallet["order"].refresh_from_db()
     assert (wallet["order"].status, wallet["order"].payment_status) == ("cancelled", "voided")
 
 
-def test_add_a_payment_method(client, admin_user, wallet):  # noqa: F811
+def test_add_a_payment_method(client, admin_user, wallet):
     response = client.post(
         add_url(PaymentMethod),
         {
@@ -78,7 +78,7 @@ def test_add_a_payment_method(client, admin_user, wallet):  # noqa: F811
 
 
 @pytest.mark.parametrize("query", ["4444", "mastercard", "grace@example.com"])
-def test_staff_find_a_card_by_last_four_brand_or_email(client, admin_user, query):  # noqa: F811
+def test_staff_find_a_card_by_last_four_brand_or_email(client, admin_user, query):
     from tests import factories
     from wallet.models import CustomerPaymentSource
 

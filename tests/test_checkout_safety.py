@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from tests import factories
-from tests.test_admin import add_url
+from tests.support.admin import add_url
 from wallet import services
 from wallet.models import AuditEntry, CustomerPaymentSource, ExternalPayment, Order, PaymentGateway
 

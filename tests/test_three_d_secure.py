@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
-from tests.api import conftest as api_fixtures
+from tests.support.api_client import JsonApiClient, integration_client
 from wallet import services
 from wallet.exceptions import AuthenticationRequired, PaymentDeclined
 from wallet.gateways.test import TestGateway
@@ -20,7 +20,12 @@ from wallet.models import CustomerPaymentSource, Order, Transaction
 THREE_D_SECURE_TOKEN = "tok_test_visa_3184_1230_3ds"
 
 pytestmark = pytest.mark.django_db
-api_client = api_fixtures.api_client  # the API caller of the API tests
+
+
+@pytest.fixture
+def api_client(db, staff_user) -> JsonApiClient:
+    """The API caller of the API tests: an integration in test mode."""
+    return integration_client()
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import pytest
 from django.test import Client
 
 from tests import factories
-from tests.api.conftest import JsonApiClient
 from tests.support.api import assert_error, document
+from tests.support.api_client import JsonApiClient
 from wallet.models import CustomerPaymentSource
 
 

@@ -28,8 +28,8 @@ from django.core.signals import got_request_exception
 from django.db import OperationalError, connections
 from django.test import Client
 
-from tests.api.conftest import JsonApiClient
 from tests.support.api import assert_error
+from tests.support.api_client import JsonApiClient
 from wallet import ratelimit
 from wallet.api import viewsets
 

@@ -12,8 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories
-from tests.api.conftest import JsonApiClient
 from tests.support.api import assert_error
+from tests.support.api_client import JsonApiClient
 from wallet.api import document as document_module
 from wallet.api import pagination
 from wallet.models import Customer, CustomerPaymentSource, Order

@@ -123,7 +123,7 @@ def test_a_method_in_use_cannot_be_deleted(api_client, order, method):
 def test_every_role_reads_payment_methods(method):
     from django.test import Client
 
-    from tests.api.conftest import JsonApiClient
+    from tests.support.api_client import JsonApiClient
 
     customer = factories.CustomerFactory()
     client = Client()

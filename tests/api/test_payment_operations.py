@@ -203,7 +203,7 @@ def test_transactions_are_read_only(api_client, placed):
 def test_another_customers_transactions_are_not_found(placed):
     from django.test import Client
 
-    from tests.api.conftest import JsonApiClient
+    from tests.support.api_client import JsonApiClient
 
     stranger = factories.CustomerFactory()
     client = Client()

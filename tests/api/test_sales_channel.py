@@ -4,8 +4,8 @@ reads and changes a payment by id, never lists, never reaches saved cards."""
 import pytest
 from django.test import Client
 
-from tests.api.conftest import JsonApiClient
 from tests.support.api import assert_error, document
+from tests.support.api_client import JsonApiClient
 from wallet.models import ExternalPayment, Order
 
 

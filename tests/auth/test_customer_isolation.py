@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.api.conftest import JsonApiClient
+from tests.support.api_client import JsonApiClient
 from tests.support.isolation import MISSING_ID, answer, assert_absent, assert_unseen
 from tests.support.world import World, build_world, new_card_token
 from wallet.models import AuditEntry, CustomerPaymentSource, ExternalPayment, Order

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import JsonApiClient
+from tests.support.api_client import JsonApiClient
 from tests.support.isolation import (
     LIST_TYPES,
     MISSING_ID,

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.api.conftest import JsonApiClient
 from tests.support.api import document
+from tests.support.api_client import JsonApiClient
 from tests.support.world import World, build_world, caller, new_card_token
 from wallet.api.resources import RESOURCES
 from wallet.models import AuditEntry, Customer, CustomerPaymentSource, ExternalPayment, Order

@@ -9,8 +9,8 @@ and status.
 import pytest
 
 from tests import factories
-from tests.browser.stripe_pages import EMAIL, check, log_in
 from tests.stripe import conftest as stripe_fixtures
+from tests.support.stripe_pages import EMAIL, check, log_in
 from wallet import services
 from wallet.models import CustomerPaymentSource, GatewayCustomer, Order, Transaction
 

@@ -3,7 +3,7 @@
 import pytest
 
 from tests import factories
-from tests.browser.stripe_pages import EMAIL, check, log_in
+from tests.support.stripe_pages import EMAIL, check, log_in
 from wallet.models import Order, Transaction
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

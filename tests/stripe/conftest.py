@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 import stripe
 
+from tests.support.api_client import JsonApiClient, integration_client
+from tests.support.stripe import PUBLISHABLE_KEY, SECRET_KEY, VISA, WEBHOOK_SECRET
 from wallet import services
 from wallet.models import PaymentGateway
 
-SECRET_KEY = "sk_test_wallet_localstripe"
-PUBLISHABLE_KEY = "pk_test_wallet_localstripe"
-WEBHOOK_SECRET = "whsec_wallet_localstripe"
 RUNNER = Path(__file__).with_name("run_localstripe.py")
 START_TIMEOUT = 20.0
 
@@ -96,12 +95,6 @@ def stripe_gateway(db, localstripe_url):
     return services.create_record(gateway, actor=services.SYSTEM)
 
 
-VISA = "4242424242424242"
-DECLINED_AT_CHARGE = "4000000000000341"  # attaches, then every charge is declined
-DECLINED_AT_ATTACH = "4000000000000002"  # declined by the card check when attached
-NEEDS_3DS = "4000002760003184"
-
-
 @pytest.fixture
 def make_card(stripe_client):
     """Make a PaymentMethod in localstripe, as Stripe.js would in the browser."""
@@ -123,4 +116,7 @@ def make_card(stripe_client):
     return make
 
 
-from tests.api.conftest import api_client  # noqa: E402, F401  (the API caller, shared)
+@pytest.fixture
+def api_client(db, staff_user) -> JsonApiClient:
+    """The API caller (as in the API tests): an integration in test mode."""
+    return integration_client()

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from tests.stripe.conftest import PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET
-from tests.test_admin import form_data
+from tests.support.admin import form_data
+from tests.support.stripe import PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET
 from wallet import services
 from wallet.models import AuditEntry, PaymentGateway
 

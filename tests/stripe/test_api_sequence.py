@@ -12,8 +12,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from tests.stripe.conftest import NEEDS_3DS, PUBLISHABLE_KEY, SECRET_KEY
-from tests.stripe.test_three_d_secure import authenticate
+from tests.support.stripe import NEEDS_3DS, PUBLISHABLE_KEY, SECRET_KEY, authenticate
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from tests.stripe.conftest import PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET
+from tests.support.stripe import PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET
 from wallet import services
 from wallet.gateways import GatewayNotUsable, StripeGateway, gateway_for
 from wallet.models import AuditEntry, PaymentGateway

@@ -6,7 +6,12 @@ Each test reads Stripe's side back (PaymentIntent, Refund) with the stripe libra
 import pytest
 
 from tests import factories
-from tests.stripe.conftest import DECLINED_AT_CHARGE
+from tests.support.api import patch_order
+from tests.support.stripe import (
+    DECLINED_AT_CHARGE,
+    authorization_of,
+    create_payment,
+)
 from wallet import services
 from wallet.gateways import GatewayUnavailable, StripeGateway
 from wallet.models import Order, PaymentGateway, Transaction
@@ -18,28 +23,6 @@ pytestmark = pytest.mark.django_db
 def order(stripe_gateway):
     return factories.OrderFactory(
         payment_gateway=stripe_gateway, currency_code="EUR", total_amount_cents=4990
-    )
-
-
-def create_payment(api_client, order, token, **attributes):
-    body = {
-        "data": {
-            "type": "external_payments",
-            "attributes": {"payment_source_token": token, **attributes},
-            "relationships": {"order": {"data": {"type": "orders", "id": order.pk}}},
-        }
-    }
-    return api_client.post("/api/external_payments", body)
-
-
-def patch_order(api_client, order, **attributes):
-    body = {"data": {"type": "orders", "id": order.pk, "attributes": attributes}}
-    return api_client.patch(f"/api/orders/{order.pk}", body)
-
-
-def authorization_of(order):
-    return Transaction.objects.get(
-        payment__order=order, kind=Transaction.Kind.AUTHORIZATION, succeeded=True
     )
 
 

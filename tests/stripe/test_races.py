@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from tests import factories
-from tests.stripe.test_webhooks import event, sign
+from tests.support.stripe import event, sign
 from tests.support.threads import run_together
 from wallet import services
 from wallet.gateway_services import handle_stripe_webhook

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
-from tests.stripe.conftest import DECLINED_AT_CHARGE, NEEDS_3DS, PUBLISHABLE_KEY, SECRET_KEY
+from tests.support.stripe import DECLINED_AT_CHARGE, NEEDS_3DS, PUBLISHABLE_KEY, SECRET_KEY
 from wallet.gateways import StripeGateway
 from wallet.models import CustomerPaymentSource, GatewayCustomer, Order, Transaction
 

@@ -6,16 +6,19 @@ client secret; once the customer has authenticated (as Stripe.js does, through l
 ``_authenticate``), ``_place`` again — or Stripe's webhook — completes the order.
 """
 
-import json
-
 import pytest
-import requests
 import stripe
 
 from tests import factories
-from tests.stripe.conftest import NEEDS_3DS, PUBLISHABLE_KEY
-from tests.stripe.test_payments import authorization_of, create_payment, patch_order
-from tests.stripe.test_webhooks import event, post
+from tests.support.api import patch_order
+from tests.support.stripe import (
+    NEEDS_3DS,
+    authenticate,
+    authorization_of,
+    create_payment,
+    event,
+    post,
+)
 from wallet.gateways import StripeGateway
 from wallet.models import Order, Transaction
 
@@ -27,17 +30,6 @@ def order(stripe_gateway):
     return factories.OrderFactory(
         payment_gateway=stripe_gateway, currency_code="EUR", total_amount_cents=4990
     )
-
-
-def authenticate(localstripe_url, intent_id, client_secret, *, success):
-    """Answer the challenge as localstripe's Stripe.js does (publishable key only)."""
-    response = requests.post(
-        f"{localstripe_url}/v1/payment_intents/{intent_id}/_authenticate",
-        params={"success": "true" if success else "false"},
-        data=json.dumps({"key": PUBLISHABLE_KEY, "client_secret": client_secret}),
-        timeout=5,
-    )
-    assert response.status_code == 200, response.text
 
 
 def challenged(api_client, order, card):

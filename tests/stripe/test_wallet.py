@@ -7,8 +7,8 @@ the PaymentIntent's customer and PaymentMethod.
 import pytest
 
 from tests import factories
-from tests.stripe.conftest import DECLINED_AT_ATTACH
-from tests.stripe.test_payments import authorization_of, create_payment, patch_order
+from tests.support.api import patch_order
+from tests.support.stripe import DECLINED_AT_ATTACH, authorization_of, create_payment
 from wallet import services
 from wallet.gateways import StripeGateway
 from wallet.models import CustomerPaymentSource, GatewayCustomer, PaymentGateway

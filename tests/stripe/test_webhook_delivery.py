@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
-from tests.stripe.conftest import WEBHOOK_SECRET
+from tests.support.stripe import WEBHOOK_SECRET
 from wallet import services
 from wallet.models import GatewayEvent, Order, Transaction
 

@@ -4,51 +4,17 @@ The tests post events signed as Stripe signs them (``t=…,v1=HMAC-SHA256(secret
 built from the objects localstripe holds after the change happened at Stripe.
 """
 
-import hashlib
-import hmac
-import json
 import time
-from itertools import count
 
 import pytest
 from django.urls import reverse
 
 from tests import factories
-from tests.stripe.conftest import WEBHOOK_SECRET
-from tests.stripe.test_payments import authorization_of, create_payment, patch_order
+from tests.support.api import patch_order
+from tests.support.stripe import authorization_of, create_payment, event, post
 from wallet.models import AuditEntry, CustomerPaymentSource, GatewayEvent, Order, Transaction
 
 pytestmark = pytest.mark.django_db
-EVENT_IDS = count(1)
-
-
-def sign(body: str, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    digest = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256)
-    return f"t={timestamp},v1={digest.hexdigest()}"
-
-
-def event(event_type, obj, *, event_id=None, livemode=False):
-    if hasattr(obj, "to_dict"):
-        obj = obj.to_dict()
-    return {
-        "id": event_id or f"evt_wallet_{next(EVENT_IDS)}_{time.time_ns()}",
-        "object": "event",
-        "type": event_type,
-        "livemode": livemode,
-        "created": int(time.time()),
-        "data": {"object": obj},
-    }
-
-
-def post(client, gateway, payload, *, signature=None, **sign_options):
-    body = json.dumps(payload)
-    return client.post(
-        reverse("wallet:stripe-webhook", args=[gateway.pk]),
-        data=body,
-        content_type="application/json",
-        HTTP_STRIPE_SIGNATURE=signature if signature is not None else sign(body, **sign_options),
-    )
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from tests.api.conftest import JsonApiClient
+from tests.support.api_client import JsonApiClient
 from wallet.api.resources import RESOURCES
 
 MISSING_ID = "zzzzzzzzzz"

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tests import factories
-from tests.api.conftest import JsonApiClient
+from tests.support.api_client import JsonApiClient
 from tests.support.tokens import Credential
 from wallet.api.resources import TRANSACTION_TYPES
 from wallet.gateways.test import make_test_token
