@@ -219,6 +219,21 @@ def order_for_checkout(customer: Customer, order_id: str) -> Order | None:
     )
 
 
+def user_order_for_checkout(user: Any, mode: str, order_id: str) -> Order | None:
+    """:func:`order_for_checkout` of the user's customer in ``mode``, in one query.
+
+    The order comes with its customer and gateway joined; ``None`` when the user has no
+    customer in ``mode`` or the order is not theirs.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Order.objects.select_related("payment_gateway", "customer")
+        .filter(pk=order_id, mode=mode, customer__user=user, customer__mode=mode)
+        .first()
+    )
+
+
 def payable_orders(customer: Customer) -> QuerySet[Order]:
     """The customer's orders still awaiting a payment, newest first."""
     return Order.objects.filter(

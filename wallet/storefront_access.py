@@ -5,19 +5,31 @@ Shared by the wallet's storefront views (:mod:`wallet.views`) and the gateway pa
 the customer's scope is a 404.
 """
 
+import dataclasses
 import functools
-from collections.abc import Callable
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from wallet import selectors, services
 from wallet.conf import wallet_settings
+from wallet.instruments import CardDisplay
 from wallet.models import Customer, CustomerPaymentSource, Order
+from wallet.ratelimit import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 PAID_STATUSES = (Order.PaymentStatus.AUTHORIZED, Order.PaymentStatus.PAID)
 
@@ -68,6 +80,21 @@ def own_order(customer: Customer, order_id: str) -> Order:
     return order
 
 
+def own_checkout(request: HttpRequest, order_id: str) -> tuple[Customer, Order]:
+    """The shopper's customer and one of their orders to pay, or 404.
+
+    A GET reads both in one query; a POST goes through :func:`current_customer` (which creates
+    the customer on first use) and :func:`own_order`.
+    """
+    if request.method in ("GET", "HEAD"):
+        order = selectors.user_order_for_checkout(request.user, wallet_settings.MODE, order_id)
+        if order is None or order.customer is None:  # the query joins the customer: never None
+            raise Http404(_("No such order."))
+        return order.customer, order
+    customer = current_customer(request)
+    return customer, own_order(customer, order_id)
+
+
 def not_payable(request: HttpRequest, order: Order) -> HttpResponse:
     """A paid order goes to its confirmation; any other unpayable order gets a clear page."""
     if order.payment_status in PAID_STATUSES:
@@ -75,3 +102,102 @@ def not_payable(request: HttpRequest, order: Order) -> HttpResponse:
             messages.info(request, _("This order has already been paid. Nothing more was charged."))
         return redirect("wallet:confirmation", order_id=order.pk)
     return render(request, "wallet/order_unavailable.html", {"order": order}, status=409)
+
+
+# Checkout fragments rendered once per customer, language and what they show, then reused.
+CARD_OPTIONS_TEMPLATE = "wallet/includes/pay_options.html"
+NEW_CARD_PANEL_TEMPLATE = "wallet/includes/new_card_panel.html"
+# Bump when a fragment's template changes, so a shared cache serves no stale markup.
+FRAGMENT_VERSION = "1"
+FRAGMENT_SECONDS = 600
+
+
+def fragment_key(name: str, customer: Customer, vary_on: Sequence[object]) -> str:
+    """The cache key of a checkout fragment of ``customer`` that shows ``vary_on``.
+
+    The customer's id scopes it (nothing is shared between shoppers); the language and the
+    script prefix (links) are always part of it.
+    """
+    parts = [FRAGMENT_VERSION, get_language() or "", get_script_prefix(), *map(str, vary_on)]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"wallet:checkout-{name}:{customer.pk}:{digest}"
+
+
+def card_options_key(
+    customer: Customer,
+    wallet: Sequence[tuple[CustomerPaymentSource, CardDisplay]],
+    selected: str,
+    decline: dict[str, str] | None,
+) -> str:
+    """The cache key of the checkout's card options: everything the fragment shows.
+
+    Each card's id, ``updated_at`` and every displayed field (its state depends on today)
+    change it when a card changes, as do the selected card and a decline.
+    """
+    parts: list[object] = [selected, sorted((decline or {}).items())]
+    for source, card in wallet:
+        parts.append(source.updated_at.isoformat() if source.updated_at else "")
+        parts.extend(getattr(card, field.name) for field in dataclasses.fields(card))
+    return fragment_key("card-options", customer, parts)
+
+
+def _cached_render(key: str, template: str, context: dict[str, Any]) -> SafeString:
+    """``template`` rendered with ``context``, from the cache under ``key`` when it is there.
+
+    The cache only saves rendering: when it is unreachable the fragment is rendered anyway.
+    """
+    try:
+        html = cache.get(key)
+    except CACHE_ERRORS:  # a cache outage must not break the checkout
+        logger.warning("Cache unavailable reading a checkout fragment", exc_info=True)
+        html = None
+    if html is None:
+        html = render_to_string(template, context).strip()
+        try:
+            cache.set(key, str(html), FRAGMENT_SECONDS)
+        except CACHE_ERRORS:
+            logger.warning("Cache unavailable storing a checkout fragment", exc_info=True)
+    return mark_safe(html)  # noqa: S308 - rendered from our autoescaped templates
+
+
+def card_options(
+    customer: Customer,
+    wallet: Sequence[tuple[CustomerPaymentSource, CardDisplay]],
+    selected: str,
+    decline: dict[str, str] | None,
+) -> SafeString:
+    """The checkout's saved-card radio options, from the cache when nothing they show changed."""
+    context = {
+        "cards": [card for _source, card in wallet],
+        "selected": selected,
+        "decline": decline,
+    }
+    key = card_options_key(customer, wallet, selected, decline)
+    return _cached_render(key, CARD_OPTIONS_TEMPLATE, context)
+
+
+def new_card_panel(
+    customer: Customer,
+    *,
+    stripe: bool,
+    test_mode: bool,
+    is_test_gateway: bool,
+    decline: dict[str, str] | None,
+    kept: dict[str, Any],
+) -> SafeString:
+    """The checkout's "new card" fields and test-card hints, from the cache when unchanged.
+
+    ``kept`` is what the shopper typed before a decline (holder, expiry, "save"): it is part of
+    the key, and the key names the customer.
+    """
+    context = {
+        "stripe": stripe,
+        "test_mode": test_mode,
+        "is_test_gateway": is_test_gateway,
+        "decline": decline,
+        "kept": kept,
+    }
+    vary_on = [stripe, test_mode, is_test_gateway, sorted((decline or {}).items())]
+    vary_on.append(sorted(kept.items()))
+    key = fragment_key("new-card-panel", customer, vary_on)
+    return _cached_render(key, NEW_CARD_PANEL_TEMPLATE, context)

@@ -27,8 +27,11 @@ from wallet.forms import CardTokenForm, NicknameForm, PaymentForm
 from wallet.instruments import CardDisplay, describe_instrument, describe_source
 from wallet.models import Customer, CustomerPaymentSource, Order
 from wallet.storefront_access import (
+    card_options,
     current_customer,
+    new_card_panel,
     not_payable,
+    own_checkout,
     own_order,
     own_source,
     storefront_404,
@@ -37,13 +40,32 @@ from wallet.storefront_access import (
 logger = logging.getLogger(__name__)
 
 
-def _wallet_cards(customer: Customer) -> list[tuple[CustomerPaymentSource, CardDisplay]]:
-    """The customer's saved cards with how to show them: usable ones first, default on top."""
+# What drawing a saved card reads (and the checkout's fragment cache key): a page that only
+# shows the wallet loads these columns, not the whole row.
+DISPLAY_FIELDS = (
+    "id",
+    "mode",
+    "customer_id",
+    "payment_instrument",
+    "is_default",
+    "nickname",
+    "updated_at",
+)
+
+
+def _wallet_cards(
+    customer: Customer, *, display_only: bool = False
+) -> list[tuple[CustomerPaymentSource, CardDisplay]]:
+    """The customer's saved cards with how to show them: usable ones first, default on top.
+
+    ``display_only`` loads just :data:`DISPLAY_FIELDS` (a page that pays with a card needs
+    the whole row).
+    """
     today = timezone.localdate()
-    cards = [
-        (source, describe_source(source, today=today))
-        for source in selectors.customer_wallet(customer)
-    ]
+    wallet = selectors.customer_wallet(customer)
+    if display_only:
+        wallet = wallet.only(*DISPLAY_FIELDS)
+    cards = [(source, describe_source(source, today=today)) for source in wallet]
     return sorted(cards, key=lambda pair: pair[1].is_expired)  # stable: keeps the wallet order
 
 
@@ -67,7 +89,8 @@ def saved_cards(request: HttpRequest) -> HttpResponse:
     After a removal (``?removed=<card id>``) the page offers to undo it while that is possible.
     """
     customer = selectors.customer_of_user(request.user, wallet_settings.MODE)
-    cards = [card for _source, card in _wallet_cards(customer)] if customer else []
+    wallet = _wallet_cards(customer, display_only=True) if customer else []
+    cards = [card for _source, card in wallet]
     return render(
         request,
         "wallet/saved_cards.html",
@@ -367,11 +390,10 @@ def _add_validation_errors(form: Form, exc: ValidationError) -> None:
 @storefront_404
 def payment(request: HttpRequest, order_id: str) -> HttpResponse:
     """Choose a saved card or a new one, and pay the order."""
-    customer = current_customer(request)
-    order = own_order(customer, order_id)
+    customer, order = own_checkout(request, order_id)
     if not order.is_payable:
         return not_payable(request, order)
-    wallet = _wallet_cards(customer)
+    wallet = _wallet_cards(customer, display_only=request.method != "POST")
     sources = {source.pk: source for source, _card in wallet}
     cards = [card for _source, card in wallet]
     payment_error = ""
@@ -412,6 +434,18 @@ def payment(request: HttpRequest, order_id: str) -> HttpResponse:
             status = 422
     else:
         form = PaymentForm(cards=cards)
+    selected = form.initial_method()
+    kept = form.kept_card_details()
+    stripe = gateway_services.browser_gateway(order)
+    is_test_gateway = order.payment_gateway is not None and order.payment_gateway.kind == "test"
+    new_card = new_card_panel(
+        customer,
+        stripe=stripe is not None,
+        test_mode=order.mode == "test",
+        is_test_gateway=is_test_gateway,
+        decline=decline,
+        kept=kept,
+    )
     return render(
         request,
         "wallet/payment.html",
@@ -419,13 +453,15 @@ def payment(request: HttpRequest, order_id: str) -> HttpResponse:
             "order": order,
             "form": form,
             "cards": cards,
-            "selected": form.initial_method(),
+            "card_options": card_options(customer, wallet, selected, decline),
+            "new_card_panel": new_card,
+            "selected": selected,
+            "total": order.total_amount,  # formatted once: the page shows it three times
             "payment_error": payment_error,
             "decline": decline,
-            "kept": form.kept_card_details(),
-            "is_test_gateway": order.payment_gateway is not None
-            and order.payment_gateway.kind == "test",
-            "stripe": gateway_services.browser_gateway(order),
+            "kept": kept,
+            "is_test_gateway": is_test_gateway,
+            "stripe": stripe,
         },
         status=status,
     )

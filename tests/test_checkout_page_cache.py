@@ -1,0 +1,240 @@
+"""The checkout page's cached fragments never show stale or another shopper's content.
+
+The saved-card options and the new-card panel are rendered once per customer, language and
+everything they show (``wallet.storefront_access``); these tests change each of those and check
+that the page follows, that one shopper never sees another's fragment, and that a cache outage
+costs only the rendering.
+"""
+
+import datetime
+import re
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from tests import factories
+from wallet import services
+from wallet.instruments import describe_source
+from wallet.storefront_access import card_options_key
+
+
+def add_card(customer, brand="visa", last4="4242", month=12, year=2030, **kwargs):
+    """Save a test-gateway card in the customer's wallet."""
+    return factories.CustomerPaymentSourceFactory(
+        customer=customer, brand=brand, last4=last4, month=month, year=year, **kwargs
+    )
+
+
+@pytest.fixture
+def customer(db):
+    """A customer who can log in."""
+    return factories.CustomerFactory()
+
+
+@pytest.fixture
+def order(customer):
+    """The customer's order awaiting payment."""
+    return factories.OrderFactory(customer=customer, total_amount_cents=4990)
+
+
+@pytest.fixture
+def visa(customer):
+    """The customer's default card."""
+    return add_card(customer, "visa", "4242", is_default=True)
+
+
+@pytest.fixture
+def mastercard(customer):
+    """Another of the customer's cards."""
+    return add_card(customer, "mastercard", "5100", 8, 2029)
+
+
+@pytest.fixture
+def shopper(client, customer):
+    """The test client, logged in as the customer."""
+    client.force_login(customer.user)
+    return client
+
+
+def payment_url(order):
+    return reverse("wallet:payment", kwargs={"order_id": order.pk})
+
+
+def card_options_html(response) -> str:
+    """The saved-card options of a checkout page: the fieldset up to the "new card" option."""
+    html = response.content.decode()
+    start = html.index('<legend class="pay-options__legend">')
+    return html[start : html.index('<div class="pay-option pay-option--new">', start)]
+
+
+def checked_card(response) -> str:
+    """The id of the radio option checked on the page."""
+    match = re.search(
+        r'name="payment_method" id="pm-([^"]+)" value="[^"]+" checked', response.content.decode()
+    )
+    assert match, "no option is checked"
+    return match.group(1)
+
+
+def cached_fragments() -> list[str]:
+    """The cached card-option fragments (the test cache is process memory)."""
+    return [key for key in cache._cache if "wallet:checkout-card-options:" in key]
+
+
+def test_a_second_visit_reuses_the_rendered_options_and_shows_the_same_page(
+    shopper, order, visa, mastercard
+):
+    first = shopper.get(payment_url(order))
+    assert first.status_code == 200
+    assert len(cached_fragments()) == 1
+    second = shopper.get(payment_url(order))
+    assert len(cached_fragments()) == 1  # read back, not rendered under a new key
+    assert card_options_html(second) == card_options_html(first)
+    assert f'id="pm-{visa.pk}"' in card_options_html(second)
+    assert f'id="pm-{mastercard.pk}"' in card_options_html(second)
+    assert checked_card(second) == visa.pk
+
+
+def test_renaming_a_card_shows_its_new_nickname_at_once(shopper, customer, order, visa):
+    assert "Holiday card" not in card_options_html(shopper.get(payment_url(order)))
+    services.rename_payment_source(
+        visa, "Holiday card", actor=services.actor_for_customer(customer)
+    )
+    assert '<span class="pay-option__nickname">Holiday card</span>' in card_options_html(
+        shopper.get(payment_url(order))
+    )
+
+
+def test_a_new_default_card_is_preselected_at_once(shopper, customer, order, visa, mastercard):
+    assert checked_card(shopper.get(payment_url(order))) == visa.pk
+    services.set_default_payment_source(mastercard, actor=services.actor_for_customer(customer))
+    response = shopper.get(payment_url(order))
+    assert checked_card(response) == mastercard.pk
+    # The Default badge moved with it: it sits in the mastercard's option only.
+    options = card_options_html(response)
+    mastercard_option = options[options.index(f'id="pm-{mastercard.pk}"') :]
+    visa_option = options[
+        options.index(f'id="pm-{visa.pk}"') : options.index(f'id="pm-{mastercard.pk}"')
+    ]
+    assert "badge--default" in mastercard_option
+    assert "badge--default" not in visa_option
+
+
+def test_a_removed_card_disappears_and_an_added_one_appears(
+    shopper, customer, order, visa, mastercard
+):
+    shopper.get(payment_url(order))
+    services.remove_payment_source(mastercard, actor=services.actor_for_customer(customer))
+    amex = add_card(customer, "amex", "0005", 1, 2032)
+    options = card_options_html(shopper.get(payment_url(order)))
+    assert f'id="pm-{mastercard.pk}"' not in options
+    assert f'id="pm-{amex.pk}"' in options
+
+
+def test_the_options_follow_the_language(shopper, order, visa):
+    english = card_options_html(shopper.get(payment_url(order), HTTP_ACCEPT_LANGUAGE="en"))
+    french = card_options_html(shopper.get(payment_url(order), HTTP_ACCEPT_LANGUAGE="fr"))
+    assert "Default" in english and "Expires 12/2030" in english
+    assert "Par défaut" in french and "Expire 12/2030" in french
+    assert "Default<" not in french
+    again = card_options_html(shopper.get(payment_url(order), HTTP_ACCEPT_LANGUAGE="en"))
+    assert again == english
+
+
+def test_two_shoppers_never_share_options(client, customer, order, visa, db):
+    other = factories.CustomerFactory()
+    other_order = factories.OrderFactory(customer=other)
+    other_card = add_card(other, "visa", "4242", is_default=True)  # the same card, displayed alike
+    client.force_login(customer.user)
+    mine = card_options_html(client.get(payment_url(order)))
+    client.force_login(other.user)
+    theirs = card_options_html(client.get(payment_url(other_order)))
+    assert f'id="pm-{other_card.pk}"' in theirs and visa.pk not in theirs
+    assert f'id="pm-{visa.pk}"' in mine and other_card.pk not in mine
+    assert len(cached_fragments()) == 2
+
+
+def test_the_key_names_the_customer_and_changes_with_what_the_options_show(customer, visa):
+    other = factories.CustomerFactory()
+    today = datetime.date(2030, 12, 10)
+    valid = [(visa, describe_source(visa, today=datetime.date(2030, 1, 1)))]
+    expiring = [(visa, describe_source(visa, today=today))]
+    key = card_options_key(customer, valid, visa.pk, None)
+    assert f":{customer.pk}:" in key
+    assert card_options_key(customer, valid, visa.pk, None) == key  # stable
+    assert card_options_key(other, valid, visa.pk, None) != key
+    assert card_options_key(customer, expiring, visa.pk, None) != key  # state depends on today
+    assert card_options_key(customer, valid, "new", None) != key
+    declined = {"card_id": visa.pk, "reason": "declined", "next_step": "", "field": ""}
+    assert card_options_key(customer, valid, visa.pk, declined) != key
+
+
+def test_a_decline_shows_under_its_card_after_a_cached_visit(shopper, customer, order, visa):
+    shopper.get(payment_url(order))
+    declined = add_card(
+        customer,
+        "mastercard",
+        "0002",
+        payment_source_token="tok_test_mastercard_0002_1230_decline",
+    )
+    response = shopper.post(payment_url(order), {"payment_method": declined.pk})
+    assert response.status_code == 402
+    options = card_options_html(response)
+    assert 'id="pm-decline"' in options
+    assert f'id="pm-{declined.pk}" value="{declined.pk}" checked' in options
+    # The next plain visit shows no decline.
+    assert 'id="pm-decline"' not in card_options_html(shopper.get(payment_url(order)))
+
+
+def test_a_cache_outage_still_renders_the_options(shopper, order, visa, monkeypatch):
+    def unavailable(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get", unavailable)
+    monkeypatch.setattr(cache, "set", unavailable)
+    response = shopper.get(payment_url(order))
+    assert response.status_code == 200
+    assert f'id="pm-{visa.pk}"' in card_options_html(response)
+
+
+def holder_input(response) -> str:
+    """The "Name on card" input of the new-card panel."""
+    return re.search(r'<input[^>]+id="card-holder"[^>]*>', response.content.decode()).group()
+
+
+def test_what_a_shopper_typed_before_a_decline_stays_theirs_and_that_request_only(
+    client, customer, order, visa
+):
+    client.force_login(customer.user)
+    assert 'value=""' in holder_input(client.get(payment_url(order)))
+    declined = client.post(
+        payment_url(order),
+        {
+            "payment_method": "new",
+            "payment_source_token": "tok_test_visa_0002_1131_decline",
+            "card_holder_name": "Ada Lovelace",
+            "card_expiry": "11/31",
+        },
+    )
+    assert declined.status_code == 402
+    assert 'value="Ada Lovelace"' in holder_input(declined)
+    assert 'id="card-decline"' in declined.content.decode()
+    # The next visit, and another shopper's page, show an empty panel with no decline.
+    again = client.get(payment_url(order))
+    assert 'value=""' in holder_input(again)
+    assert 'id="card-decline"' not in again.content.decode()
+    other = factories.CustomerFactory()
+    other_order = factories.OrderFactory(customer=other)
+    client.force_login(other.user)
+    theirs = client.get(payment_url(other_order))
+    assert "Ada Lovelace" not in theirs.content.decode()
+    assert 'id="card-decline"' not in theirs.content.decode()
+
+
+def test_the_new_card_panel_follows_the_language(shopper, order):
+    english = shopper.get(payment_url(order), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    french = shopper.get(payment_url(order), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert ">Card details<" in english
+    assert ">Card details<" not in french
+    assert ">Coordonnées de la carte<" in french
