@@ -11,6 +11,7 @@ The tests that start a live server or a browser, or race real threads, are also 
 test database) and these in one process after them, one at a time.
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(not_postgres)
         if _needs_serial(item):
             item.add_marker(pytest.mark.serial)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """On SQLite, the serial run (``WALLET_TEST_SQLITE_FILE``, set by ``tests/run_suite.sh``)
+    tests on a database file instead of Django's shared in-memory one.
+
+    Its live servers, browsers and webhook senders write from other threads while the test
+    polls: on the shared in-memory database a read then fails their write at once with "table
+    is locked", whereas a file takes the settings' WAL journal and busy timeout, so writers wait
+    as they do in the demo.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    path = os.environ.get("WALLET_TEST_SQLITE_FILE")
+    if path and database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = path
 
 
 @pytest.fixture(scope="session", autouse=True)

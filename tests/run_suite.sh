@@ -25,7 +25,8 @@ fi
 suite() {
   local log status=0 serial_status=0 serial_pid
   log="$(mktemp)"
-  $PY -m pytest -p no:xdist -m serial "$@" >"$log" 2>&1 &
+  WALLET_TEST_SQLITE_FILE="$(pwd)/.test-serial.sqlite3" \
+    $PY -m pytest -p no:xdist -m serial "$@" >"$log" 2>&1 &
   serial_pid=$!
   trap 'kill "$serial_pid" 2>/dev/null; rm -f "$log"; exit 130' INT TERM
   # Every test under tests/browser and tests/sdk is serial: not importing them saves each
