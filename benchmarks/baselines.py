@@ -105,9 +105,7 @@ def _source_object(base: str, row: dict, with_payment: bool) -> dict:
     data = {}
     if with_payment:
         data["payment_source"] = (
-            {"type": "external_payments", "id": row["payment_source_id"]}
-            if row["payment_source_id"]
-            else None
+            {"type": "external_payments", "id": row["payment_id"]} if row["payment_id"] else None
         )
     return _resource(base, "customer_payment_sources", row, attributes, CPS_RELS, data)
 
@@ -166,14 +164,14 @@ def source_list(request: HttpRequest) -> HttpResponse:
             "customer_token",
             "payment_source_token",
             "is_default",
-            "payment_source_id",
+            "payment_id",
         )[(number - 1) * size : number * size]
     )
     include = request.GET.get("include") == "payment_source"
     base = _base(request)
     document: dict[str, Any] = {"data": [_source_object(base, row, include) for row in rows]}
     if include:
-        ids = {row["payment_source_id"] for row in rows if row["payment_source_id"]}
+        ids = {row["payment_id"] for row in rows if row["payment_id"]}
         payments = ExternalPayment.objects.filter(pk__in=ids).values(
             *COMMON, "payment_source_token", "options", "payment_instrument"
         )
@@ -197,7 +195,7 @@ def payment_detail(request: HttpRequest, pk: str) -> HttpResponse:
             "options",
             "payment_instrument",
             "order_id",
-            "wallet_id",
+            "saved_source_id",
         )
         .first()
     )
@@ -206,8 +204,8 @@ def payment_detail(request: HttpRequest, pk: str) -> HttpResponse:
     base = _base(request)
     data = {
         "order": {"type": "orders", "id": row["order_id"]},
-        "wallet": {"type": "customer_payment_sources", "id": row["wallet_id"]}
-        if row["wallet_id"]
+        "wallet": {"type": "customer_payment_sources", "id": row["saved_source_id"]}
+        if row["saved_source_id"]
         else None,
     }
     order = (
@@ -241,16 +239,16 @@ def payment_detail(request: HttpRequest, pk: str) -> HttpResponse:
             {},
         )
     ]
-    if row["wallet_id"]:
+    if row["saved_source_id"]:
         source = (
-            CustomerPaymentSource.objects.filter(pk=row["wallet_id"])
+            CustomerPaymentSource.objects.filter(pk=row["saved_source_id"])
             .values(
                 *COMMON,
                 "name",
                 "customer_token",
                 "payment_source_token",
                 "is_default",
-                "payment_source_id",
+                "payment_id",
             )
             .first()
         )

@@ -88,7 +88,9 @@ class Fixture:
             other = services.create_customer(mode="test", email=f"other{index}@example.com")
             self._saved_card(other, 100 + index)
         self.payment = (
-            ExternalPayment.objects.filter(wallet__isnull=False).order_by("-created_at").first()
+            ExternalPayment.objects.filter(saved_source__isnull=False)
+            .order_by("-created_at")
+            .first()
         )
         self.checkout_order = services.create_order(
             mode="test", currency_code="EUR", total_amount_cents=4990, customer=self.customer

@@ -62,7 +62,7 @@ FROM generate_series(1, %s) AS g
 
 PAYMENTS_SQL = """
 INSERT INTO wallet_externalpayment (id, mode, reference, reference_origin, metadata,
-    created_at, updated_at, order_id, payment_gateway_id, wallet_id, payment_source_token,
+    created_at, updated_at, order_id, payment_gateway_id, saved_source_id, payment_source_token,
     options, payment_instrument)
 SELECT 'p' || lpad(to_hex(g), 9, '0'), 'test', 'PAY-' || lpad(g::text, 8, '0'), 'gateway',
        '{}'::jsonb, now() - interval '10 days' - g * interval '1 second',
@@ -77,7 +77,7 @@ FROM generate_series(1, %s) AS g
 # ``{extra_columns}``/``{extra_values}``: the card columns, where the schema has them.
 SOURCES_SQL = """
 INSERT INTO wallet_customerpaymentsource (id, mode, reference, reference_origin, metadata,
-    created_at, updated_at, customer_id, payment_source_id, customer_token,
+    created_at, updated_at, customer_id, payment_id, customer_token,
     payment_source_token, is_default, payment_instrument, fingerprint, last_used_at,
     nickname, removed_at{extra_columns})
 SELECT 's' || lpad(to_hex(g), 9, '0'), 'test', 'SRC-' || lpad(g::text, 10, '0'),
@@ -234,7 +234,8 @@ def filter_cases(resource: Any, scope: Any) -> list[tuple[str, str]]:
                 operand = _text_value(predicate, str(value))
                 if operand:
                     key = f"{name}_{predicate}"
-                    cases.append((key, f"filter[q][{key}]={operand}"))
+                    # Quoted: a ``%`` of a ``_matches`` pattern is not a URL escape.
+                    cases.append((key, f"filter[q][{key}]={quote(operand, safe='')}"))
         elif kind == "bool":
             cases.append((f"{name}_true", f"filter[q][{name}_true]=true"))
         elif kind == "datetime":

@@ -109,5 +109,5 @@ def test_twenty_quick_submits_of_a_new_saved_card_pay_once_and_save_once():
     assert ExternalPayment.objects.filter(order=order).count() == 1
     assert Transaction.objects.filter(payment__order=order).count() == 1
     source = CustomerPaymentSource.objects.get(customer=customer)
-    assert ExternalPayment.objects.get(order=order).wallet_id == source.pk
+    assert ExternalPayment.objects.get(order=order).saved_source_id == source.pk
     assert re.fullmatch(r"XXXX-XXXX-XXXX-4242", source.name)

@@ -195,7 +195,7 @@ def test_checkout_with_token_saves_the_card_it_paid_with():
 
     payment = ExternalPayment.objects.get(order=order)
     source = CustomerPaymentSource.objects.get(customer=order.customer)
-    assert payment.wallet_id == source.pk
+    assert payment.saved_source_id == source.pk
     assert payment.transactions.get().succeeded
 
 

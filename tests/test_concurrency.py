@@ -70,7 +70,7 @@ def test_concurrent_saves_of_the_same_card_leave_one_source():
     source = CustomerPaymentSource.objects.get(customer=customer)
     assert set(results) == {source.pk}
     assert source.is_default
-    assert ExternalPayment.objects.filter(wallet=source).count() == THREADS
+    assert ExternalPayment.objects.filter(saved_source=source).count() == THREADS
 
 
 def test_concurrent_place_order_authorizes_exactly_once():

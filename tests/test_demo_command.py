@@ -134,9 +134,9 @@ def test_four_cards_of_different_brands_one_default_one_expired():
 def test_cards_are_saved_from_payments_on_a_placed_order():
     run_demo()
     for card in CustomerPaymentSource.objects.filter(customer=demo_customer()):
-        payment = card.payment_source
+        payment = card.payment
         assert payment is not None
-        assert payment.wallet_id == card.pk
+        assert payment.saved_source_id == card.pk
         assert payment.order.status == Order.Status.PLACED
         assert card.payment_instrument["card_holder_name"] == "Demo Customer"
         assert AuditEntry.objects.filter(resource_id=card.pk, event="saved_to_wallet").exists()

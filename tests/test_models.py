@@ -165,11 +165,11 @@ def test_deleting_a_gateway_used_by_orders_is_refused():
 def test_deleting_a_saved_source_keeps_its_payments():
     source = factories.CustomerPaymentSourceFactory()
     payment = factories.ExternalPaymentFactory(
-        order__customer=source.customer, wallet=source, payment_source_token="tok_x"
+        order__customer=source.customer, saved_source=source, payment_source_token="tok_x"
     )
     source.delete()
     payment.refresh_from_db()
-    assert payment.wallet_id is None
+    assert payment.saved_source_id is None
 
 
 # --- derived properties ---------------------------------------------------------------------

@@ -58,7 +58,7 @@ SELECT 'c' || {_pad("g", 9)}, 'test', '', '', '{{}}', %s, %s,
 """
     sources = f"""
 INSERT INTO {TABLE} (id, mode, reference, reference_origin, metadata,
-    created_at, updated_at, customer_id, payment_source_id, customer_token,
+    created_at, updated_at, customer_id, payment_id, customer_token,
     payment_source_token, is_default, payment_instrument, fingerprint, last_used_at,
     nickname, removed_at, card_brand, card_last_digits, name)
 SELECT 's' || {_pad("g", 9)}, 'test', 'SRC-' || {_pad("g", 10)},

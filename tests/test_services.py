@@ -364,7 +364,7 @@ def test_create_payment_source_as_default_moves_the_default_and_audits_both(cust
 def test_create_payment_source_from_a_payment_copies_its_instrument(order, customer):
     payment = _pay(order)
     source = services.create_payment_source(
-        customer=customer, payment_source_token="tok_src", payment_source=payment
+        customer=customer, payment_source_token="tok_src", payment=payment
     )
     source.refresh_from_db()
     assert source.payment_instrument == payment.payment_instrument
@@ -374,14 +374,12 @@ def test_create_payment_source_from_a_payment_copies_its_instrument(order, custo
 
 def test_create_payment_source_refuses_the_same_card_twice(order, customer):
     payment = _pay(order)
-    services.create_payment_source(
-        customer=customer, payment_source_token="tok_a", payment_source=payment
-    )
+    services.create_payment_source(customer=customer, payment_source_token="tok_a", payment=payment)
     with pytest.raises(ValidationError) as excinfo:
         services.create_payment_source(
-            customer=customer, payment_source_token="tok_b", payment_source=payment
+            customer=customer, payment_source_token="tok_b", payment=payment
         )
-    assert "payment_source" in excinfo.value.message_dict
+    assert "payment" in excinfo.value.message_dict
     assert CustomerPaymentSource.objects.count() == 1
 
 
@@ -419,9 +417,9 @@ def test_payment_source_with_a_payment_of_the_other_mode_is_refused(customer):
     live_payment = factories.ExternalPaymentFactory(order__mode="live")
     with pytest.raises(ValidationError) as excinfo:
         services.create_payment_source(
-            customer=customer, payment_source_token="tok_x", payment_source=live_payment
+            customer=customer, payment_source_token="tok_x", payment=live_payment
         )
-    assert "payment_source" in excinfo.value.message_dict
+    assert "payment" in excinfo.value.message_dict
     assert not CustomerPaymentSource.objects.exists()
 
 
@@ -448,9 +446,9 @@ def test_update_payment_source_refuses_a_card_number_and_keeps_the_old_token(cus
 def test_update_payment_source_to_another_payment_copies_its_card(order, customer):
     source = services.create_payment_source(customer=customer, payment_source_token="tok_1")
     payment = _pay(order, token="tok_test_amex_0005_0629")
-    services.update_payment_source(source, {"payment_source": payment})
+    services.update_payment_source(source, {"payment": payment})
     source.refresh_from_db()
-    assert source.payment_source_id == payment.pk
+    assert source.payment_id == payment.pk
     assert source.payment_instrument == payment.payment_instrument
     assert source.fingerprint == payment.payment_instrument["fingerprint"]
 
@@ -460,10 +458,10 @@ def test_update_payment_source_to_a_card_already_saved_is_refused(order, custome
     other = services.create_payment_source(customer=customer, payment_source_token="tok_2")
     same_card = _pay(order, token="tok_test_visa_4242_1230_again")
     with pytest.raises(ValidationError) as excinfo:
-        services.update_payment_source(other, {"payment_source": same_card})
-    assert "payment_source" in excinfo.value.message_dict
+        services.update_payment_source(other, {"payment": same_card})
+    assert "payment" in excinfo.value.message_dict
     other.refresh_from_db()
-    assert other.payment_source_id is None
+    assert other.payment_id is None
     assert other.fingerprint == ""
     assert not _entries(other, AuditEntry.Event.UPDATE).exists()
     assert CustomerPaymentSource.objects.filter(fingerprint=saved.fingerprint).count() == 1
@@ -559,14 +557,14 @@ def test_save_payment_to_wallet_creates_a_default_source_from_the_payment(order,
     source = services.save_payment_to_wallet(payment, actor=ADMIN)
     source = CustomerPaymentSource.objects.get(pk=source.pk)
     assert source.customer_id == customer.pk
-    assert source.payment_source_id == payment.pk
+    assert source.payment_id == payment.pk
     assert source.payment_source_token == payment.payment_source_token
     assert source.customer_token == "cus_9"
     assert source.payment_instrument == payment.payment_instrument
     assert source.fingerprint == payment.payment_instrument["fingerprint"]
     assert source.is_default
     payment.refresh_from_db()
-    assert payment.wallet_id == source.pk
+    assert payment.saved_source_id == source.pk
     assert _entries(source, AuditEntry.Event.SAVED_TO_WALLET).get().changes == {
         "payment": [None, payment.pk]
     }
@@ -598,10 +596,10 @@ def test_saving_the_same_card_again_updates_the_existing_source(order, customer)
     assert again.pk == source.pk
     assert CustomerPaymentSource.objects.count() == 1
     stored = CustomerPaymentSource.objects.get()
-    assert stored.payment_source_id == second_payment.pk
+    assert stored.payment_id == second_payment.pk
     assert stored.payment_source_token == "tok_test_visa_4242_1230_again"
     second_payment.refresh_from_db()
-    assert second_payment.wallet_id == source.pk
+    assert second_payment.saved_source_id == source.pk
 
 
 def test_a_different_card_is_saved_as_a_second_source(order):
@@ -624,7 +622,7 @@ def test_pay_order_with_source_creates_a_payment_linked_through_wallet(order, cu
     payment = services.pay_order_with_source(second_order, source)
     payment.refresh_from_db()
     assert payment.order_id == second_order.pk
-    assert payment.wallet_id == source.pk
+    assert payment.saved_source_id == source.pk
     assert payment.payment_source_token == source.payment_source_token
     assert payment.payment_instrument["fingerprint"] == source.fingerprint
     source.refresh_from_db()
@@ -645,7 +643,7 @@ def test_choosing_a_source_twice_leaves_one_payment(order, customer):
     second = services.create_payment_source(customer=customer, payment_source_token="tok_2")
     services.pay_order_with_source(order, first)
     services.pay_order_with_source(order, second)
-    assert list(order.external_payments.values_list("wallet_id", flat=True)) == [second.pk]
+    assert list(order.external_payments.values_list("saved_source_id", flat=True)) == [second.pk]
 
 
 def test_pay_order_with_another_customers_source_is_refused(order):
@@ -730,7 +728,7 @@ def test_checkout_with_source_pays_and_places(order, customer):
     services.checkout_with_source(order, source)
     order.refresh_from_db()
     assert order.payment_status == Order.PaymentStatus.AUTHORIZED
-    assert Transaction.objects.get().payment.wallet_id == source.pk
+    assert Transaction.objects.get().payment.saved_source_id == source.pk
 
 
 def test_checkout_with_token_can_save_the_card(order, customer):

@@ -407,7 +407,7 @@ def test_paying_with_a_saved_card_places_the_order(shopper, order, visa):
     assert order.payment_status == Order.PaymentStatus.AUTHORIZED
     assert order.status == Order.Status.PLACED
     payment = ExternalPayment.objects.get(order=order)
-    assert payment.wallet_id == visa.pk
+    assert payment.saved_source_id == visa.pk
 
 
 def test_confirmation_shows_order_amount_and_card(shopper, order, visa):
@@ -481,7 +481,7 @@ def test_resubmitting_the_payment_charges_once(shopper, order, visa, mastercard)
     assert "This order has already been paid. Nothing more was charged." in second.content.decode()
     assert authorizations(order).count() == 1
     assert ExternalPayment.objects.filter(order=order).count() == 1
-    assert ExternalPayment.objects.get(order=order).wallet_id == visa.pk
+    assert ExternalPayment.objects.get(order=order).saved_source_id == visa.pk
 
 
 def test_payment_page_of_a_paid_order_goes_to_the_confirmation(shopper, order, visa):
@@ -833,7 +833,7 @@ def test_add_card_saves_a_card_from_its_token_without_a_payment(shopper, custome
     assert source.payment_instrument["card_expiry_year"] == "2031"
     assert source.fingerprint == source.payment_instrument["fingerprint"]
     assert source.nickname == "Work card"
-    assert source.payment_source is None
+    assert source.payment is None
     assert source.is_default  # the first card is the default
     assert not ExternalPayment.objects.exists()
     assert not Transaction.objects.exists()

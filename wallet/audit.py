@@ -114,8 +114,11 @@ def field_value(instance: models.Model, field: str) -> Any:
 
 
 def audit_snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
-    """The audited values of ``fields``, taken before and after a change."""
-    return {field: field_value(instance, field) for field in fields}
+    """The audited values of ``fields``, taken before and after a change, by recorded name."""
+    model = type(instance)
+    return {
+        RECORDED_NAMES.get((model, field), field): field_value(instance, field) for field in fields
+    }
 
 
 def audit_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -163,6 +166,13 @@ PAYMENT_METHOD_FIELDS = (
     "metadata",
 )
 
+# Fields whose audit entries (the API's ``versions``) keep the wire name: the log speaks the
+# API's language, and entries written before the model fields were renamed stay consistent.
+RECORDED_NAMES: dict[tuple[type[models.Model], str], str] = {
+    (ExternalPayment, "saved_source"): "wallet",
+    (CustomerPaymentSource, "payment"): "payment_source",
+}
+
 AUDITED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     PaymentMethod: PAYMENT_METHOD_FIELDS,
     Customer: ("email", "user", "status", "reference", "reference_origin", "metadata"),
@@ -185,7 +195,7 @@ AUDITED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     ExternalPayment: (
         "order",
         "payment_gateway",
-        "wallet",
+        "saved_source",
         "payment_source_token",
         "options",
         "payment_instrument",
@@ -195,7 +205,7 @@ AUDITED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     ),
     CustomerPaymentSource: (
         "customer",
-        "payment_source",
+        "payment",
         "customer_token",
         "payment_source_token",
         "is_default",

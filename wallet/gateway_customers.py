@@ -140,18 +140,18 @@ def forget_saved(source: CustomerPaymentSource, *, payment_source_token: str = "
 def authorization_context(payment: ExternalPayment, *, on_session: bool) -> dict[str, Any]:
     """The keyword arguments of :meth:`Gateway.authorize_payment` for ``payment``.
 
-    The customer comes from the payment's saved source (``wallet``, which only the wallet
-    sets), never from the client's ``options``. A card paid from the wallet
+    The customer comes from the payment's saved source (``saved_source``, which only the
+    wallet sets), never from the client's ``options``. A card paid from the wallet
     (``_customer_payment_source_id``) is charged with its saved customer, on-session when the
     customer is there (the storefront), off-session otherwise (the API). A new card saved
     during this checkout (the source was made from this payment) is charged with the customer
     it was just attached to, on-session.
     """
-    wallet = payment.wallet if payment.wallet_id else None
+    saved = payment.saved_source if payment.saved_source_id else None
     customer_token, from_wallet = "", False
-    if wallet is not None and wallet.payment_source_token == payment.payment_source_token:
-        customer_token = wallet.customer_token
-        from_wallet = wallet.payment_source_id != payment.pk
+    if saved is not None and saved.payment_source_token == payment.payment_source_token:
+        customer_token = saved.customer_token
+        from_wallet = saved.payment_id != payment.pk
     return {
         "customer_token": customer_token,
         "off_session": bool(customer_token and from_wallet and not on_session),

@@ -40,7 +40,7 @@ def source(db, payment):
     """A saved source of the order's customer, made from ``payment``."""
     return factories.CustomerPaymentSourceFactory(
         customer=payment.order.customer,
-        payment_source=payment,
+        payment=payment,
         last4="1111",
         reference="ANY-EXTERNAL-REFEFERNCE",
         reference_origin="ANY-EXTERNAL-REFEFERNCE-ORIGIN",

@@ -80,7 +80,9 @@ def stored(instance, member, name, value, records):
     """Whether ``instance`` now holds the row's value."""
     instance.refresh_from_db()
     if member == "relationships":
-        return getattr(instance, f"{name}_id") == records[value].pk
+        # The model names a saved card's payment ``payment``; the wire, ``payment_source``.
+        field = "payment" if name == "payment_source" else name
+        return getattr(instance, f"{field}_id") == records[value].pk
     field = "is_default" if name == "default" else name
     return getattr(instance, field) == value
 

@@ -20,10 +20,10 @@ def test_save_payment_source_to_customer_wallet(api_client, payment):
 
     assert response.status_code == 200
     source = CustomerPaymentSource.objects.get(customer=order.customer)
-    assert source.payment_source == payment
+    assert source.payment == payment
     assert source.name == "XXXX-XXXX-XXXX-4242"
     payment.refresh_from_db()
-    assert payment.wallet == source
+    assert payment.saved_source == source
     linkage = response.doc["data"]["relationships"]["available_customer_payment_sources"]["data"]
     assert linkage == [{"type": "customer_payment_sources", "id": source.pk}]
     assert response.doc["included"][0]["attributes"]["name"] == "XXXX-XXXX-XXXX-4242"
@@ -72,7 +72,7 @@ def test_customer_payment_source_id_makes_the_source_the_payment(api_client, ord
 
     assert response.status_code == 200
     payment = ExternalPayment.objects.get(order=order)
-    assert payment.wallet == source
+    assert payment.saved_source == source
     assert payment.payment_source_token == source.payment_source_token
     assert response.doc["included"][0]["id"] == payment.pk
 
@@ -151,7 +151,7 @@ def test_pay_with_saved_source_and_place_in_one_request(api_client, order):
     assert response.status_code == 200
     order.refresh_from_db()
     assert order.status == "placed"
-    assert ExternalPayment.objects.get(order=order).wallet == source
+    assert ExternalPayment.objects.get(order=order).saved_source == source
 
 
 @pytest.mark.parametrize(

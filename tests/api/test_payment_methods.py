@@ -147,7 +147,7 @@ def test_an_auto_capture_method_captures_when_placed(api_client, payment, method
 
 
 def test_a_saved_card_shows_the_payment_method_it_was_paid_with(api_client, source, method):
-    Order.objects.filter(pk=source.payment_source.order_id).update(payment_method=method)
+    Order.objects.filter(pk=source.payment.order_id).update(payment_method=method)
 
     response = api_client.get(f"/api/customer_payment_sources/{source.pk}/payment_method")
 

@@ -47,7 +47,7 @@ PAYMENT_SPEC = FilterSpec(
         "reference": "reference",
         "order_id": "order_id",
         "order_amount": "order__total_amount_cents",
-        "wallet_reference": "wallet__reference",
+        "wallet_reference": "saved_source__reference",
         "customer_email": "order__customer__email",
     },
     json_fields={"metadata": "metadata"},
@@ -105,11 +105,11 @@ def payments(sources):
     guest_order = OrderFactory(customer=None, total_amount_cents=1000)
     return {
         "p1": ExternalPaymentFactory(
-            order__customer=sources["a"].customer, wallet=sources["a"], reference="P-1"
+            order__customer=sources["a"].customer, saved_source=sources["a"], reference="P-1"
         ),
-        "p2": ExternalPaymentFactory(order=guest_order, wallet=None, reference="P-2"),
+        "p2": ExternalPaymentFactory(order=guest_order, saved_source=None, reference="P-2"),
         "p3": ExternalPaymentFactory(
-            order__customer=sources["b"].customer, wallet=sources["b"], reference="P-3"
+            order__customer=sources["b"].customer, saved_source=sources["b"], reference="P-3"
         ),
     }
 

@@ -16,8 +16,8 @@ def build(count, customer, gateway):
     for _ in range(count):
         order = factories.OrderFactory(customer=customer, payment_gateway=gateway)
         payment = factories.ExternalPaymentFactory(order=order)
-        source = factories.CustomerPaymentSourceFactory(customer=customer, payment_source=payment)
-        ExternalPayment.objects.filter(pk=payment.pk).update(wallet=source)
+        source = factories.CustomerPaymentSourceFactory(customer=customer, payment=payment)
+        ExternalPayment.objects.filter(pk=payment.pk).update(saved_source=source)
         payment.refresh_from_db()
         services.update_record(source, {"reference": "x"}, actor=services.SYSTEM)
         services.update_record(payment, {"reference": "x"}, actor=services.SYSTEM)
@@ -71,8 +71,8 @@ def dataset(db, customer, gateway):
     return {
         "source": source.pk,
         "customer": customer.pk,
-        "payment": source.payment_source_id,
-        "order": source.payment_source.order_id,
+        "payment": source.payment_id,
+        "order": source.payment.order_id,
     }
 
 

@@ -28,7 +28,7 @@ def seed_source(db, gateway):
         id="xYZkjABcde",
         mode="test",
         customer=customer,
-        payment_source=payment,
+        payment=payment,
         customer_token="cus_xxxyyyzzz",
         payment_source_token="pm_xxxyyyzzz",
         payment_instrument=payment.payment_instrument,
@@ -178,7 +178,7 @@ def test_event_stores_show_a_from_to_payload(api_client, customer):
 
 
 def test_versions_list_only_create_update_destroy(api_client, source, payment):
-    ExternalPayment.objects.filter(pk=payment.pk).update(wallet=source)
+    ExternalPayment.objects.filter(pk=payment.pk).update(saved_source=source)
     payment.refresh_from_db()
     services.save_payment_to_wallet(payment)  # a domain event, not a version
 
@@ -248,11 +248,11 @@ def test_related_payment_source_is_the_external_payment(api_client, source):
     response = api_client.get(f"/api/customer_payment_sources/{source.pk}/payment_source")
 
     assert response.doc["data"]["type"] == "external_payments"
-    assert response.doc["data"]["id"] == source.payment_source_id
+    assert response.doc["data"]["id"] == source.payment_id
 
 
 def test_related_to_one_without_target_is_null(api_client, source):
-    CustomerPaymentSource.objects.filter(pk=source.pk).update(payment_source=None)
+    CustomerPaymentSource.objects.filter(pk=source.pk).update(payment=None)
 
     response = api_client.get(f"/api/customer_payment_sources/{source.pk}/payment_source")
 
@@ -271,7 +271,7 @@ def test_related_to_one_without_target_is_null(api_client, source):
 def test_related_to_one_routes_of_an_external_payment(
     api_client, source, payment, relationship, target
 ):
-    ExternalPayment.objects.filter(pk=payment.pk).update(wallet=source)
+    ExternalPayment.objects.filter(pk=payment.pk).update(saved_source=source)
 
     response = api_client.get(f"/api/external_payments/{payment.pk}/{relationship}")
 
@@ -382,7 +382,7 @@ def test_relationship_route_polymorphic_payment_source(api_client, source):
         f"/api/customer_payment_sources/{source.pk}/relationships/payment_source"
     )
 
-    assert response.doc["data"] == {"type": "external_payments", "id": source.payment_source_id}
+    assert response.doc["data"] == {"type": "external_payments", "id": source.payment_id}
 
 
 def test_relationship_route_to_one_null(api_client, payment):
@@ -435,10 +435,10 @@ def test_relationship_route_to_many(api_client, source):
 def test_every_relationship_link_answers(api_client, source, type_name, relationships):
     ids = {
         "customer_payment_sources": source.pk,
-        "external_payments": source.payment_source_id,
+        "external_payments": source.payment_id,
         "customers": source.customer_id,
-        "orders": source.payment_source.order_id,
-        "payment_gateways": source.payment_source.payment_gateway_id,
+        "orders": source.payment.order_id,
+        "payment_gateways": source.payment.payment_gateway_id,
     }
     document = api_client.get(f"/api/{type_name}/{ids[type_name]}").doc
 
@@ -491,7 +491,7 @@ INCLUDE_PATHS = {
 @pytest.fixture
 def linked(source, payment):
     """A source and its payment linked both ways, with one audit version each."""
-    ExternalPayment.objects.filter(pk=payment.pk).update(wallet=source)
+    ExternalPayment.objects.filter(pk=payment.pk).update(saved_source=source)
     payment.refresh_from_db()
     order = payment.order
     for record in (source, payment, order, order.customer, order.payment_gateway):
@@ -506,10 +506,10 @@ def linked(source, payment):
 def test_every_include_path(api_client, linked, type_name, path):
     ids = {
         "customer_payment_sources": linked.pk,
-        "external_payments": linked.payment_source_id,
+        "external_payments": linked.payment_id,
         "customers": linked.customer_id,
-        "orders": linked.payment_source.order_id,
-        "payment_gateways": linked.payment_source.payment_gateway_id,
+        "orders": linked.payment.order_id,
+        "payment_gateways": linked.payment.payment_gateway_id,
     }
 
     response = api_client.get(f"/api/{type_name}/{ids[type_name]}?include={path}")
@@ -546,7 +546,7 @@ def test_include_on_a_list(api_client, order):
 
 
 def test_include_does_not_repeat_primary_data(api_client, source, payment):
-    ExternalPayment.objects.filter(pk=payment.pk).update(wallet=source)
+    ExternalPayment.objects.filter(pk=payment.pk).update(saved_source=source)
 
     response = api_client.get(
         f"/api/customer_payment_sources/{source.pk}?include=payment_source.wallet"
@@ -563,7 +563,7 @@ def test_included_records_stay_in_scope(api_client, order):
     payment = ExternalPayment.objects.create(
         mode="test", order=order, payment_source_token="tok_test_visa_4242_1230"
     )
-    CustomerPaymentSource.objects.filter(pk=source.pk).update(payment_source=payment)
+    CustomerPaymentSource.objects.filter(pk=source.pk).update(payment=payment)
 
     response = api_client.get(
         f"/api/customer_payment_sources/{source.pk}?include=payment_source.order"

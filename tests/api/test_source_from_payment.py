@@ -29,7 +29,7 @@ def test_tokens_are_copied_from_the_payment(api_client, payment, attributes):
     assert response.status_code == 201, response.content
     source = CustomerPaymentSource.objects.get(pk=response.doc["data"]["id"])
     assert source.payment_source_token == payment.payment_source_token
-    assert source.payment_source == payment
+    assert source.payment == payment
     assert response.doc["data"]["attributes"]["payment_source_token"] == (
         payment.payment_source_token
     )
@@ -89,4 +89,4 @@ def test_a_customer_saves_their_payment_without_tokens(db, customer, gateway):
     response = JsonApiClient(client).post("/api/customer_payment_sources", body)
 
     assert response.status_code == 201, response.content
-    assert CustomerPaymentSource.objects.get(customer=customer).payment_source == payment
+    assert CustomerPaymentSource.objects.get(customer=customer).payment == payment

@@ -144,14 +144,14 @@ def test_a_customer_saves_only_a_card_they_paid_with(db, customer, gateway):
     assert not services.paid_by(actor, foreign)
     with pytest.raises(ValidationError) as refused:
         services.create_payment_source(
-            customer=customer, payment_source_token="", payment_source=foreign, actor=actor
+            customer=customer, payment_source_token="", payment=foreign, actor=actor
         )
-    assert "payment_source" in refused.value.message_dict
+    assert "payment" in refused.value.message_dict
     saved = services.create_payment_source(
-        customer=customer, payment_source_token="", payment_source=own, actor=actor
+        customer=customer, payment_source_token="", payment=own, actor=actor
     )
     assert saved.customer_id == customer.pk
-    assert saved.payment_source_id == own.pk
+    assert saved.payment_id == own.pk
 
 
 def test_a_flagged_attribute_is_filterable_and_sortable_by_its_name(db, gateway):

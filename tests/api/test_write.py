@@ -65,7 +65,7 @@ def test_create_payment_source_from_an_external_payment(api_client, payment):
     assert response.status_code == 201
     assert response.doc["data"]["attributes"]["name"] == "XXXX-XXXX-XXXX-4242"
     source = CustomerPaymentSource.objects.get(pk=response.doc["data"]["id"])
-    assert source.payment_source == payment
+    assert source.payment == payment
 
 
 def test_create_payment_source_default_false_keeps_existing_default(api_client, source):
@@ -276,7 +276,7 @@ def test_update_payment_source_relationships(api_client, source):
     customer_id = source.customer_id
     source.refresh_from_db()
     assert source.customer_id == customer_id
-    assert source.payment_source is None
+    assert source.payment is None
 
 
 def test_update_payment_source_customer_cannot_be_removed(api_client, source):

@@ -221,7 +221,7 @@ def test_paying_with_a_card_of_the_other_mode_is_a_422(make_credential, worlds, 
     }
     response = client.patch(f"/api/orders/{mine.order.pk}", body)
     assert response.status_code == 422
-    assert not ExternalPayment.objects.filter(wallet=theirs.source).exists()
+    assert not ExternalPayment.objects.filter(saved_source=theirs.source).exists()
 
 
 @pytest.mark.parametrize("mode", ["test", "live"])

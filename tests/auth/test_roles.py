@@ -252,7 +252,7 @@ def test_customer_may_not_save_a_card_from_a_payment_that_is_not_theirs(make_cre
     body["data"]["relationships"]["payment_source"]["data"]["id"] = other.spare_payment.pk
     response = client.post("/api/customer_payment_sources", body)
     assert response.status_code in (401, 422)
-    assert not CustomerPaymentSource.objects.filter(payment_source=other.spare_payment).exists()
+    assert not CustomerPaymentSource.objects.filter(payment=other.spare_payment).exists()
 
 
 def test_customer_creates_a_card_from_their_own_payment(make_credential, world):
@@ -263,7 +263,7 @@ def test_customer_creates_a_card_from_their_own_payment(make_credential, world):
     assert response.status_code == 201
     created = CustomerPaymentSource.objects.get(pk=response.doc["data"]["id"])
     assert created.customer_id == world.customer.pk
-    assert created.payment_source_id == world.spare_payment.pk
+    assert created.payment_id == world.spare_payment.pk
 
 
 def test_writes_record_the_credential_and_customer_as_actor(make_credential, world):
@@ -330,7 +330,7 @@ def test_include_never_returns_a_type_the_role_may_not_read(
         event=AuditEntry.Event.CREATE,
     )
     if type_name == "external_payments":
-        ExternalPayment.objects.filter(pk=world.payment.pk).update(wallet=world.source)
+        ExternalPayment.objects.filter(pk=world.payment.pk).update(saved_source=world.source)
     client = caller(make_credential, world, role)
     response = client.get(f"/api/{type_name}/{world.ids()[type_name]}?include={include}")
     if response.status_code == 401:

@@ -137,7 +137,7 @@ def test_customer_pays_with_the_default_card(page, shop):
     check_page(page, "05-confirmation")
     shop.order.refresh_from_db()
     assert shop.order.payment_status == Order.PaymentStatus.AUTHORIZED
-    assert shop.order.external_payments.get().wallet_id == shop.visa.pk
+    assert shop.order.external_payments.get().saved_source_id == shop.visa.pk
 
 
 def test_double_click_on_pay_charges_once(page, shop):

@@ -110,9 +110,9 @@ def world(live_server, settings) -> dict[str, Any]:
     shopper = factories.CustomerFactory(mode="test")
     order = factories.OrderFactory(customer=shopper, payment_gateway=gateway, payment_method=method)
     payment = factories.ExternalPaymentFactory(order=order)
-    source = factories.CustomerPaymentSourceFactory(customer=shopper, payment_source=payment)
+    source = factories.CustomerPaymentSourceFactory(customer=shopper, payment=payment)
     # The payment was made with the saved card (its ``wallet`` relationship).
-    ExternalPayment.objects.filter(pk=payment.pk).update(wallet=source)
+    ExternalPayment.objects.filter(pk=payment.pk).update(saved_source=source)
     spare_order = factories.OrderFactory(customer=shopper, payment_gateway=gateway)
     spare_payment = factories.ExternalPaymentFactory(order=spare_order)
     others = [factories.CustomerFactory(mode="test") for _ in range(3)]

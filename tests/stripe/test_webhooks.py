@@ -234,7 +234,7 @@ def test_unfollowed_event_types_are_acknowledged_and_stored(client, stripe_gatew
 
 
 def saved_gateway(source):
-    return source.payment_source.payment_gateway
+    return source.payment.payment_gateway
 
 
 def test_gateway_without_a_webhook_secret_has_no_endpoint(client, stripe_gateway):

@@ -73,7 +73,7 @@ def build_world(mode: str = "test", prefix: str = "a") -> World:
     )
     payment = factories.ExternalPaymentFactory(order=order, last4="1111")
     source = factories.CustomerPaymentSourceFactory(
-        customer=customer, payment_source=payment, last4="1111", is_default=True
+        customer=customer, payment=payment, last4="1111", is_default=True
     )
     spare_payment = factories.ExternalPaymentFactory(order=order, last4="2222")
     empty_order = factories.OrderFactory(customer=customer, payment_gateway=gateway, mode=mode)

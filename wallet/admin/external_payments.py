@@ -26,12 +26,12 @@ class ExternalPaymentAdmin(WalletModelAdmin[ExternalPayment]):
         "instrument",
         "masked_payment_source_token",
         "payment_gateway",
-        "wallet",
+        "saved_source",
         "mode",
         "created_at",
     )
     list_filter = ("mode", "payment_gateway", "created_at", "updated_at")
-    list_select_related = ("order__customer", "payment_gateway", "wallet")
+    list_select_related = ("order__customer", "payment_gateway", "saved_source")
     search_fields = (
         "=id",
         "order__number",
@@ -44,7 +44,7 @@ class ExternalPaymentAdmin(WalletModelAdmin[ExternalPayment]):
     change_fields = (
         "order",
         "payment_gateway",
-        "wallet",
+        "saved_source",
         "masked_payment_source_token",
         "instrument_display",
         "transactions_display",
@@ -53,7 +53,7 @@ class ExternalPaymentAdmin(WalletModelAdmin[ExternalPayment]):
     )
     change_readonly = (
         "payment_gateway",
-        "wallet",
+        "saved_source",
         "masked_payment_source_token",
         "instrument_display",
         "transactions_display",

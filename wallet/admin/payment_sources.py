@@ -40,11 +40,11 @@ class CustomerPaymentSourceAdmin(WalletModelAdmin[CustomerPaymentSource]):
     list_filter = (
         "mode",
         "is_default",
-        "payment_source__payment_gateway",
+        "payment__payment_gateway",
         "created_at",
         "updated_at",
     )
-    list_select_related = ("customer", "payment_source")
+    list_select_related = ("customer", "payment")
     # Staff find a card by what the customer tells them: its last four digits, its brand
     # ("visa", "amex"), or the customer's email.
     search_fields = (
@@ -56,11 +56,11 @@ class CustomerPaymentSourceAdmin(WalletModelAdmin[CustomerPaymentSource]):
         "payment_source_token__iendswith",
         "customer_token__iendswith",
     )
-    autocomplete_fields = ("customer", "payment_source")
+    autocomplete_fields = ("customer", "payment")
     actions = ("set_as_default",)
     add_fields = (
         "customer",
-        "payment_source",
+        "payment",
         "customer_token",
         "payment_source_token",
         "is_default",
@@ -68,7 +68,7 @@ class CustomerPaymentSourceAdmin(WalletModelAdmin[CustomerPaymentSource]):
     )
     change_fields = (
         "customer",
-        "payment_source",
+        "payment",
         "name_display",
         "instrument_display",
         "masked_customer_token",
@@ -170,7 +170,7 @@ class CustomerPaymentSourceAdmin(WalletModelAdmin[CustomerPaymentSource]):
         """Create through :func:`services.create_payment_source`."""
         return services.create_payment_source(
             customer=data["customer"],
-            payment_source=data.get("payment_source"),
+            payment=data.get("payment"),
             customer_token=data.get("customer_token") or "",
             payment_source_token=data["payment_source_token"],
             is_default=bool(data.get("is_default")),

@@ -49,7 +49,8 @@ class CustomerPaymentSource(WalletModel):
         related_name="customer_payment_sources",
         db_index=False,
     )
-    payment_source = models.ForeignKey(
+    # The payment the card was saved from (the wire name is ``payment_source``).
+    payment = models.ForeignKey(
         ExternalPayment,
         on_delete=models.SET_NULL,
         null=True,

@@ -28,7 +28,8 @@ class ExternalPayment(WalletModel):
     payment_gateway = models.ForeignKey(
         PaymentGateway, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
-    wallet = models.ForeignKey(
+    # The saved source this payment was made with or saved to (the wire name is ``wallet``).
+    saved_source = models.ForeignKey(
         "CustomerPaymentSource",
         on_delete=models.SET_NULL,
         null=True,

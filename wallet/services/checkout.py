@@ -61,7 +61,7 @@ def save_order_payment_to_wallet(order: Order, *, actor: Actor = SYSTEM) -> Cust
 def pay_order_with_source(
     order: Order, source: CustomerPaymentSource, *, actor: Actor = SYSTEM
 ) -> ExternalPayment:
-    """Make a saved source the order's payment: a new external payment linked through ``wallet``.
+    """Make a saved source the order's payment: a new external payment with ``saved_source`` set.
 
     The order's unauthorized payments are replaced, so choosing twice leaves one payment.
     """
@@ -84,7 +84,7 @@ def pay_order_with_source(
             order=order,
             payment_source_token=source.payment_source_token,
             options={"customer_token": source.customer_token} if source.customer_token else {},
-            wallet=source,
+            saved_source=source,
             actor=actor,
         )
         CustomerPaymentSource.objects.filter(pk=source.pk).update(last_used_at=timezone.now())

@@ -32,7 +32,7 @@ def create_payment_source(
     customer: Customer,
     payment_source_token: str,
     customer_token: str = "",
-    payment_source: ExternalPayment | None = None,
+    payment: ExternalPayment | None = None,
     is_default: bool = False,
     reference: str = "",
     reference_origin: str = "",
@@ -42,33 +42,33 @@ def create_payment_source(
     """Save a payment source in a customer's wallet; the first one becomes the default.
 
     A customer acting for themselves (``actor.owner_type == "customer"``) saves only a card they
-    paid with: ``payment_source`` is required and must be a payment on one of their orders.
+    paid with: ``payment`` is required and must be a payment on one of their orders.
     Made from a payment (Commerce Layer's call: ``customer`` and ``payment_source``, no
     attributes), a token not given is the payment's; without a payment it is required.
     """
     if actor.owner_type == CUSTOMER:
-        _require_own_payment(customer, payment_source, actor)
-    if payment_source is not None and not payment_source_token:
-        payment_source_token = payment_source.payment_source_token
+        _require_own_payment(customer, payment, actor)
+    if payment is not None and not payment_source_token:
+        payment_source_token = payment.payment_source_token
     source = CustomerPaymentSource(
         mode=customer.mode,
         customer=customer,
-        payment_source=payment_source,
+        payment=payment,
         customer_token=customer_token,
         payment_source_token=payment_source_token,
         reference=reference,
         reference_origin=reference_origin,
         metadata=metadata if metadata is not None else {},
     )
-    if payment_source is not None:
-        source.payment_instrument = dict(payment_source.payment_instrument or {})
+    if payment is not None:
+        source.payment_instrument = dict(payment.payment_instrument or {})
         source.fingerprint = str(source.payment_instrument.get("fingerprint") or "")[:64]
     with transaction.atomic():
         lock_customer(customer.pk)
         _refuse_saved_twice(source)
-        if payment_source is not None:
+        if payment is not None:
             # Stripe: the card is attached to the customer's Stripe Customer (made once).
-            kept = _keep_in_gateway(payment_source, customer)
+            kept = _keep_in_gateway(payment, customer)
             source.customer_token = kept.customer_token or source.customer_token
         has_default = CustomerPaymentSource.objects.filter(
             customer=customer, mode=customer.mode, is_default=True
@@ -92,7 +92,7 @@ def _refuse_saved_twice(source: CustomerPaymentSource) -> None:
     if source.fingerprint and saved.filter(fingerprint=source.fingerprint).exists():
         raise ValidationError(
             {
-                "payment_source": ValidationError(
+                "payment": ValidationError(
                     _("this card is already saved in the wallet"), code="taken"
                 )
             }
@@ -117,19 +117,15 @@ def paid_by(actor: Actor, payment: ExternalPayment) -> bool:
     return actor.owner_id is not None and payment.order.customer_id == actor.owner_id
 
 
-def _require_own_payment(
-    customer: Customer, payment_source: ExternalPayment | None, actor: Actor
-) -> None:
+def _require_own_payment(customer: Customer, payment: ExternalPayment | None, actor: Actor) -> None:
     if customer.pk != actor.owner_id:
         raise ValidationError({"customer": ValidationError(_("must be yourself"), code="invalid")})
-    if payment_source is None:
-        raise ValidationError(
-            {"payment_source": ValidationError(_("can't be blank"), code="blank")}
-        )
-    if not paid_by(actor, payment_source) or payment_source.mode != customer.mode:
+    if payment is None:
+        raise ValidationError({"payment": ValidationError(_("can't be blank"), code="blank")})
+    if not paid_by(actor, payment) or payment.mode != customer.mode:
         raise ValidationError(
             {
-                "payment_source": ValidationError(
+                "payment": ValidationError(
                     _("must be a payment on one of your orders"), code="invalid"
                 )
             }
@@ -155,9 +151,9 @@ def update_payment_source(
             }
         )
     make_default = changes.pop("is_default", None)
-    if "payment_source" in changes:
-        new_source = changes["payment_source"]
-        instrument = dict(new_source.payment_instrument or {}) if new_source else {}
+    if "payment" in changes:
+        new_payment = changes["payment"]
+        instrument = dict(new_payment.payment_instrument or {}) if new_payment else {}
         changes["payment_instrument"] = instrument
     with transaction.atomic():
         if "payment_instrument" in changes:
@@ -173,7 +169,7 @@ def update_payment_source(
                 .exists()
             ):
                 raise ValidationError(
-                    {"payment_source": _("this card is already saved in the wallet")},
+                    {"payment": _("this card is already saved in the wallet")},
                     code="taken",
                 )
         update_record(source, changes, actor=actor)
@@ -269,7 +265,8 @@ def save_payment_to_wallet(
 ) -> CustomerPaymentSource:
     """Save an external payment's card to its order customer's wallet.
 
-    Creates a source from the payment (tokens and instrument copied, ``payment.wallet`` linked).
+    Creates a source from the payment (tokens and instrument copied, ``payment.saved_source``
+    linked).
     The same card (same gateway fingerprint) for the same customer updates the existing source
     instead of adding a duplicate.
     """
@@ -293,8 +290,8 @@ def save_payment_to_wallet(
             existing = CustomerPaymentSource.objects.filter(
                 customer=customer, mode=customer.mode, fingerprint=fingerprint
             ).first()
-        if existing is None and payment.wallet_id:
-            existing = CustomerPaymentSource.objects.filter(pk=payment.wallet_id).first()
+        if existing is None and payment.saved_source_id:
+            existing = CustomerPaymentSource.objects.filter(pk=payment.saved_source_id).first()
         if existing is None:
             existing = CustomerPaymentSource.objects.filter(
                 customer=customer,
@@ -306,7 +303,7 @@ def save_payment_to_wallet(
             source = update_record(
                 existing,
                 {
-                    "payment_source": payment,
+                    "payment": payment,
                     "payment_source_token": payment.payment_source_token,
                     "payment_instrument": instrument,
                     "customer_token": kept.customer_token or existing.customer_token,
@@ -322,7 +319,7 @@ def save_payment_to_wallet(
             source = CustomerPaymentSource(
                 mode=customer.mode,
                 customer=customer,
-                payment_source=payment,
+                payment=payment,
                 payment_source_token=payment.payment_source_token,
                 customer_token=kept.customer_token,
                 payment_instrument=instrument,
@@ -332,8 +329,8 @@ def save_payment_to_wallet(
             create_record(source, actor=actor)
         if make_default and not source.is_default:
             set_default_payment_source(source, actor=actor)
-        if payment.wallet_id != source.pk:
-            update_record(payment, {"wallet": source}, actor=actor)
+        if payment.saved_source_id != source.pk:
+            update_record(payment, {"saved_source": source}, actor=actor)
         record_event(
             source, AuditEntry.Event.SAVED_TO_WALLET, actor, {"payment": [None, payment.pk]}
         )

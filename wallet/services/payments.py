@@ -33,7 +33,7 @@ def create_external_payment(
     reference: str = "",
     reference_origin: str = "",
     metadata: dict[str, Any] | None = None,
-    wallet: CustomerPaymentSource | None = None,
+    saved_source: CustomerPaymentSource | None = None,
     actor: Actor = SYSTEM,
 ) -> ExternalPayment:
     """Create an external payment on ``order``; the order's gateway describes the instrument."""
@@ -41,7 +41,7 @@ def create_external_payment(
         mode=order.mode,
         order=order,
         payment_gateway=order.payment_gateway,
-        wallet=wallet,
+        saved_source=saved_source,
         payment_source_token=payment_source_token,
         options=options if options is not None else {},
         reference=reference,
@@ -50,7 +50,7 @@ def create_external_payment(
     )
     validate_record(payment)
     payment.payment_instrument = _describe(payment) or (
-        dict(wallet.payment_instrument or {}) if wallet is not None else {}
+        dict(saved_source.payment_instrument or {}) if saved_source is not None else {}
     )
     with transaction.atomic():
         create_record(payment, actor=actor, validated=True)

@@ -50,8 +50,8 @@ RELATIONS: dict[type[WalletModel], tuple[str, ...]] = {
     Order: ("customer", "payment_gateway", "payment_method", "payment_source"),
     PaymentGateway: (),
     PaymentMethod: ("payment_gateway",),
-    ExternalPayment: ("order", "payment_gateway", "wallet"),
-    CustomerPaymentSource: ("customer", "payment_source"),
+    ExternalPayment: ("order", "payment_gateway", "saved_source"),
+    CustomerPaymentSource: ("customer", "payment"),
 }
 
 

@@ -30,7 +30,7 @@ def annotate_source(queryset: QuerySet) -> QuerySet:
     ``payment_method_id``: the payment method of the order the card was paid on. (``name`` is
     a column of its own, kept by the model, so that it filters and sorts by index.)
     """
-    return queryset.annotate(payment_method_id=F("payment_source__order__payment_method_id"))
+    return queryset.annotate(payment_method_id=F("payment__order__payment_method_id"))
 
 
 def create_payment_source(access: Access, values: dict[str, Any]) -> Model:
@@ -39,7 +39,7 @@ def create_payment_source(access: Access, values: dict[str, Any]) -> Model:
         customer=values["customer"],
         payment_source_token=values.get("payment_source_token", ""),
         customer_token=values.get("customer_token", ""),
-        payment_source=values.get("payment_source"),
+        payment=values.get("payment"),
         is_default=values.get("is_default", False),
         actor=access.actor,
         **reference_kwargs(values),
@@ -80,8 +80,8 @@ CUSTOMER_PAYMENT_SOURCES = Resource(
         Relationship(
             "payment_source",
             "external_payments",
-            fk="payment_source_id",
-            field="payment_source",
+            fk="payment_id",
+            field="payment",
             create=OPTIONAL,
             update=True,
         ),

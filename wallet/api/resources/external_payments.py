@@ -49,7 +49,7 @@ EXTERNAL_PAYMENTS = Resource(
     relationships=(
         Relationship("order", "orders", fk="order_id", field="order", create=REQUIRED, update=True),
         Relationship("payment_gateway", "payment_gateways", fk="payment_gateway_id"),
-        Relationship("wallet", "customer_payment_sources", fk="wallet_id"),
+        Relationship("wallet", "customer_payment_sources", fk="saved_source_id"),
         *audit_relationships("external_payments"),
     ),
     filters=FilterSpec(
