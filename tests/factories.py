@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from wallet.gateways.test import fingerprint_for, make_test_token
+from wallet.instruments import card_columns
 from wallet.models import (
     Customer,
     CustomerPaymentSource,
@@ -139,4 +140,8 @@ class CustomerPaymentSourceFactory(factory.django.DjangoModelFactory):
         lambda o: card_instrument(o.brand, o.last4, o.month, o.year)
     )
     fingerprint = factory.LazyAttribute(lambda o: o.payment_instrument["fingerprint"])
+    # What the services keep from the instrument (``services.records.keep_derived_columns``).
+    card_brand = factory.LazyAttribute(lambda o: card_columns(o.payment_instrument)[0])
+    card_last_digits = factory.LazyAttribute(lambda o: card_columns(o.payment_instrument)[1])
+    name = factory.LazyAttribute(lambda o: card_columns(o.payment_instrument)[2])
     is_default = False

@@ -89,6 +89,22 @@ def source_name(instrument: dict[str, Any] | None) -> str:
     return f"{SOURCE_NAME_PREFIX}{last_digits}" if last_digits else ""
 
 
+# A saved source's columns kept from its ``payment_instrument`` (see :func:`card_columns`).
+CARD_COLUMNS = ("card_brand", "card_last_digits", "name")
+
+
+def card_columns(instrument: dict[str, Any] | None) -> tuple[str, str, str]:
+    """A saved source's brand, last digits and ``name``, as stored in their own columns.
+
+    They are columns so that the API filters and sorts saved cards by index; the services fill
+    them on every write of the instrument (``services.records``).
+    """
+    instrument = instrument or {}
+    brand = str(instrument.get("card_type") or "")[:32]
+    last_digits = str(instrument.get("card_last_digits") or "")[:4]
+    return brand, last_digits, source_name(instrument)[:40]
+
+
 def shop_today() -> datetime.date:
     """The date every expiry rule is judged on: today in the shop's time zone (``TIME_ZONE``)."""
     return timezone.localdate()

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from tests import factories
 from tests.support.api import assert_error
 from tests.support.api_client import JsonApiClient
+from wallet import services
 from wallet.api import document as document_module
 from wallet.api import pagination
 from wallet.models import Customer, CustomerPaymentSource, Order
@@ -240,7 +241,11 @@ def test_a_to_many_include_is_bounded_per_parent_and_says_so(api_client, monkeyp
 
 
 def test_saving_a_source_copies_brand_last_digits_and_name_into_columns(customer):
-    source = factories.CustomerPaymentSourceFactory(customer=customer, brand="amex", last4="0005")
+    payment = factories.ExternalPaymentFactory(order__customer=customer, brand="amex", last4="0005")
+
+    source = services.create_payment_source(
+        customer=customer, payment_source_token="", payment=payment
+    )
 
     stored = CustomerPaymentSource.objects.values("card_brand", "card_last_digits", "name").get(
         pk=source.pk
@@ -253,11 +258,11 @@ def test_saving_a_source_copies_brand_last_digits_and_name_into_columns(customer
     }
 
 
-def test_a_changed_instrument_changes_the_columns_even_with_update_fields(customer):
+def test_a_changed_instrument_changes_the_columns(customer):
     source = factories.CustomerPaymentSourceFactory(customer=customer, last4="1111")
-    source.payment_instrument = {**source.payment_instrument, "card_last_digits": "2222"}
+    instrument = {**source.payment_instrument, "card_last_digits": "2222"}
 
-    source.save(update_fields=["payment_instrument"])
+    services.update_payment_source(source, {"payment_instrument": instrument})
 
     assert CustomerPaymentSource.objects.get(pk=source.pk).name == "XXXX-XXXX-XXXX-2222"
 

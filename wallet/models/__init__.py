@@ -28,10 +28,8 @@ from wallet.models.gateways import (
 )
 from wallet.models.orders import Order
 from wallet.models.payment_sources import (
-    CARD_COLUMNS,
     CustomerPaymentSource,
     PaymentSourceManager,
-    card_columns,
 )
 from wallet.models.payments import (
     TRANSACTION_MODELS,
@@ -46,7 +44,6 @@ from wallet.models.record_counts import RecordCount
 
 __all__ = [
     "BASE62",
-    "CARD_COLUMNS",
     "PUBLIC_ID_LENGTH",
     "STRIPE_KEY_PREFIXES",
     "STRIPE_WEBHOOK_SECRET_PREFIX",
@@ -70,7 +67,6 @@ __all__ = [
     "Transaction",
     "Void",
     "WalletModel",
-    "card_columns",
     "empty_object",
     "generate_public_id",
     "sort_indexes",

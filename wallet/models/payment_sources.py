@@ -1,27 +1,14 @@
 """Saved payment sources: a customer's cards in the wallet, as gateway tokens."""
 
-from typing import Any
-
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from wallet.instruments import instrument_label, source_name
+from wallet.instruments import instrument_label
 from wallet.models.base import WalletModel, empty_object, sort_indexes, token_field
 from wallet.models.customers import Customer
 from wallet.models.payments import ExternalPayment
 from wallet.validators import validate_no_card_number
-
-# The saved source's columns copied from its ``payment_instrument`` (see ``card_columns``).
-CARD_COLUMNS = ("card_brand", "card_last_digits", "name")
-
-
-def card_columns(instrument: dict[str, Any] | None) -> tuple[str, str, str]:
-    """A saved source's brand, last digits and ``name`` as stored in their own columns."""
-    instrument = instrument or {}
-    brand = str(instrument.get("card_type") or "")[:32]
-    last_digits = str(instrument.get("card_last_digits") or "")[:4]
-    return brand, last_digits, source_name(instrument)[:40]
 
 
 class PaymentSourceManager(models.Manager["CustomerPaymentSource"]):
@@ -72,9 +59,10 @@ class CustomerPaymentSource(WalletModel):
         help_text=_("The customer's own name for the card, like “Work card”."),
     )
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True, editable=False)
-    # Copied from ``payment_instrument`` on every save (:meth:`save`), so that the API filters
-    # and sorts on them by index: the brand, the last digits and Commerce Layer's ``name``
-    # (``XXXX-XXXX-XXXX-1111``, empty when the last digits are unknown).
+    # Kept from ``payment_instrument`` by the services on every write (``card_columns`` of
+    # ``wallet.instruments``), so that the API filters and sorts on them by index: the brand,
+    # the last digits and Commerce Layer's ``name`` (``XXXX-XXXX-XXXX-1111``, empty when the
+    # last digits are unknown).
     card_brand = models.CharField(max_length=32, blank=True, default="", editable=False)
     card_last_digits = models.CharField(max_length=4, blank=True, default="", editable=False)
     name = models.CharField(max_length=40, blank=True, default="", editable=False)
@@ -119,14 +107,6 @@ class CustomerPaymentSource(WalletModel):
 
     def __str__(self) -> str:
         return self.name or self.id
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        """Save, with the card columns copied from ``payment_instrument`` first."""
-        self.card_brand, self.card_last_digits, self.name = card_columns(self.payment_instrument)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "payment_instrument" in update_fields:
-            kwargs["update_fields"] = {*update_fields, *CARD_COLUMNS}
-        super().save(*args, **kwargs)
 
     @property
     def instrument_label(self) -> str:

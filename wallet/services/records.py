@@ -16,6 +16,7 @@ from wallet.audit import (
     record_event,
 )
 from wallet.exceptions import RecordLocked
+from wallet.instruments import CARD_COLUMNS, card_columns
 from wallet.models import (
     AuditEntry,
     Customer,
@@ -124,6 +125,15 @@ def taken_error(instance: models.Model, exc: IntegrityError) -> ValidationError 
     return None
 
 
+def keep_derived_columns(instance: models.Model) -> None:
+    """Fill the columns a record keeps from its other fields: a saved card's brand, digits, name."""
+    if isinstance(instance, CustomerPaymentSource):
+        for column, value in zip(
+            CARD_COLUMNS, card_columns(instance.payment_instrument), strict=True
+        ):
+            setattr(instance, column, value)
+
+
 def create_record(instance: ModelT, *, actor: Actor, validated: bool = False) -> ModelT:
     """Validate (unless the caller just did) and insert a new record, and audit its creation.
 
@@ -135,6 +145,7 @@ def create_record(instance: ModelT, *, actor: Actor, validated: bool = False) ->
     if not validated:
         validate_record(instance)
     fields = AUDITED_FIELDS[type(instance)]
+    keep_derived_columns(instance)
     try:
         with transaction.atomic():  # a savepoint inside a caller's transaction
             instance.save(force_insert=True)
@@ -175,6 +186,7 @@ def update_record(instance: ModelT, changes: dict[str, Any], *, actor: Actor) ->
     before = audit_snapshot(instance, fields)
     for field, value in changes.items():
         setattr(instance, field, value)
+    keep_derived_columns(instance)
     try:
         validate_record(instance)
     except ValidationError:
