@@ -73,10 +73,10 @@
 
   function bindCheckout(form) {
     if (typeof window.Stripe !== "function") return;
+    var panels = window.walletCardPanel;
     var stripe = window.Stripe(form.getAttribute("data-publishable-key"));
     var mount = form.querySelector("[data-stripe-card]");
     var panel = form.querySelector("[data-card-panel]");
-    var newRadio = form.querySelector("[data-new-card-radio]");
     var errorOutput = form.querySelector("[data-stripe-error]");
     var holderInput = form.querySelector("[data-card-holder]");
     var tokenOutput = form.querySelector("[data-token-output]");
@@ -84,45 +84,26 @@
     var card = stripe.elements().create("card", { hidePostalCode: true });
     card.mount(mount);
 
-    form.querySelectorAll("[data-needs-js]").forEach(function (element) {
-      element.disabled = false;
-      element.removeAttribute("data-needs-js");
-    });
-
-    function syncPanel() {
-      if (newRadio && panel) panel.hidden = !newRadio.checked;
-    }
-
-    function showError(text) {
-      errorOutput.textContent = text || "";
-      errorOutput.hidden = !text;
-      if (text) mount.setAttribute("aria-invalid", "true");
-      else mount.removeAttribute("aria-invalid");
-    }
-
-    form.addEventListener("change", function (event) {
-      if (event.target.name === "payment_method") syncPanel();
-    });
+    panels.enableScriptOnly(form);
+    var newCardChosen = panels.followNewCardChoice(form, panel);
+    var holderError = form.querySelector('[data-error-for="card-holder"]');
 
     var ready = false;
     form.addEventListener("submit", function (event) {
-      if (ready || (newRadio && !newRadio.checked)) {
+      if (ready || !newCardChosen()) {
         if (!ready) tokenOutput.value = "";
         return;
       }
       event.preventDefault();
       var holder = holderInput.value.trim();
-      var holderError = form.querySelector('[data-error-for="card-holder"]');
       if (!holder) {
-        holderError.textContent = panel.getAttribute("data-msg-holder-required");
-        holderError.hidden = false;
-        holderInput.setAttribute("aria-invalid", "true");
+        var required = panel.getAttribute("data-msg-holder-required");
+        panels.showFieldError(holderInput, holderError, required);
         holderInput.focus();
         return;
       }
-      holderError.hidden = true;
-      holderInput.removeAttribute("aria-invalid");
-      showError("");
+      panels.showFieldError(holderInput, holderError, "");
+      panels.showFieldError(mount, errorOutput, "");
       setBusy(form, true);
       makePaymentMethod(stripe, card, form, holder)
         .then(function (result) {
@@ -135,12 +116,11 @@
         })
         .catch(function (error) {
           setBusy(form, false);
-          showError(message(error, panel.getAttribute("data-msg-number-invalid")));
+          var fallback = panel.getAttribute("data-msg-number-invalid");
+          panels.showFieldError(mount, errorOutput, message(error, fallback));
           mount.focus();
         });
     });
-
-    syncPanel();
   }
 
   function bindAuthentication(form) {

@@ -146,7 +146,7 @@
   /* Bind one form holding the gateway's card fields: the checkout (where the fields belong to
    * the "Pay with a new card" option) or the wallet's "Add card" and "Update card" forms. */
   function bind(form) {
-    var newRadio = form.querySelector("[data-new-card-radio]");
+    var panels = window.walletCardPanel;
     var panel = form.querySelector("[data-card-panel]");
     var numberInput = form.querySelector("[data-card-number]");
     var expiryInput = form.querySelector("[data-card-expiry]");
@@ -165,28 +165,13 @@
       if (translated) MESSAGES[key] = translated;
     });
 
-    // Entering a new card works only with this script: enable what needs it now.
-    form.querySelectorAll("[data-needs-js]").forEach(function (element) {
-      element.disabled = false;
-      element.removeAttribute("data-needs-js");
-    });
-
-    function syncPanel() {
-      if (newRadio) panel.hidden = !newRadio.checked;
-    }
+    panels.enableScriptOnly(form);
+    var newCardChosen = panels.followNewCardChoice(form, panel);
 
     function showError(key, message) {
       var input = inputs[key];
-      var error = form.querySelector('[data-error-for="' + input.id + '"]');
-      if (message) {
-        input.setAttribute("aria-invalid", "true");
-        error.textContent = message;
-        error.hidden = false;
-      } else {
-        if (!input.hasAttribute("data-server-invalid")) input.removeAttribute("aria-invalid");
-        error.textContent = "";
-        error.hidden = true;
-      }
+      var output = form.querySelector('[data-error-for="' + input.id + '"]');
+      panels.showFieldError(input, output, message);
     }
 
     var lastBrand = "";
@@ -228,15 +213,11 @@
       });
     });
 
-    form.addEventListener("change", function (event) {
-      if (event.target.name === "payment_method") syncPanel();
-    });
-
     form.addEventListener("submit", function (event) {
       tokenOutput.value = "";
       holderOutput.value = "";
       if (expiryOutput) expiryOutput.value = "";
-      if (newRadio && !newRadio.checked) return;
+      if (!newCardChosen()) return;
       var result = tokenize({
         number: numberInput.value,
         expiry: expiryInput.value,
@@ -258,8 +239,6 @@
       holderOutput.value = result.display.holder;
       if (expiryOutput) expiryOutput.value = expiryInput.value.trim();
     });
-
-    syncPanel();
   }
 
   document.querySelectorAll("[data-card-form]").forEach(bind);
