@@ -11,6 +11,7 @@ from tests import factories
 from tests.support.api import first_error
 from tests.support.jsonapi import seed_document
 from wallet import services
+from wallet.instruments import CARD_COLUMNS, card_columns
 from wallet.models import AuditEntry, CustomerPaymentSource, ExternalPayment, Order
 
 SEED_TIME = datetime(2018, 1, 1, 12, 0, tzinfo=UTC)
@@ -32,6 +33,8 @@ def seed_source(db, gateway):
         customer_token="cus_xxxyyyzzz",
         payment_source_token="pm_xxxyyyzzz",
         payment_instrument=payment.payment_instrument,
+        # What the services keep from the instrument; this fixture writes the row directly.
+        **dict(zip(CARD_COLUMNS, card_columns(payment.payment_instrument), strict=True)),
         reference="ANY-EXTERNAL-REFEFERNCE",
         reference_origin="ANY-EXTERNAL-REFEFERNCE-ORIGIN",
         metadata={"foo": "bar"},
