@@ -18,15 +18,23 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
 from wallet.models import AuditEntry, Customer, CustomerPaymentSource, ExternalPayment, Order
+from wallet.money import format_money
 
 JSONAPI = "application/vnd.api+json"
-CPS_RELS = ("customer", "payment_source", "versions", "event_stores")
+# Every relationship the API renders (links only unless included), as the product must.
+CPS_RELS = ("customer", "payment_source", "payment_method", "versions", "event_stores")
 EP_RELS = ("order", "payment_gateway", "wallet", "versions", "event_stores")
 ORDER_RELS = (
     "customer",
+    "payment_method",
     "payment_gateway",
+    "payment_source",
     "external_payments",
     "available_customer_payment_sources",
+    "authorizations",
+    "captures",
+    "voids",
+    "refunds",
     "versions",
     "event_stores",
 )
@@ -215,6 +223,7 @@ def payment_detail(request: HttpRequest, pk: str) -> HttpResponse:
             "number",
             "status",
             "payment_status",
+            "customer_email",
             "currency_code",
             "total_amount_cents",
             "placed_at",
@@ -230,8 +239,12 @@ def payment_detail(request: HttpRequest, pk: str) -> HttpResponse:
                 "number": order["number"],
                 "status": order["status"],
                 "payment_status": order["payment_status"],
+                "customer_email": order["customer_email"],
                 "currency_code": order["currency_code"],
                 "total_amount_cents": order["total_amount_cents"],
+                "formatted_total_amount": format_money(
+                    order["total_amount_cents"], order["currency_code"]
+                ),
                 "placed_at": _ts(order["placed_at"]),
                 **_common(order),
             },

@@ -137,32 +137,36 @@ def api_cases(fx: Fixture, runs: int) -> list[tuple[str, float, float, str, floa
     """The in-process API and page cases: (name, ours ms, baseline ms, document check, goal)."""
     rows = []
     list_path = "customer_payment_sources?include=payment_source&page[size]=25"
+    # (name, our path, the baseline's, token, goal: issue 15 wants the lists within 1.3x)
     cases = [
         (
             "list 25 customer_payment_sources, include=payment_source (integration)",
             f"/api/{list_path}",
             f"/bench/{list_path}",
             fx.integration_token,
+            1.3,
         ),
         (
             "customer wallet list, 20 cards (customer token)",
             "/api/customer_payment_sources?page[size]=25",
             "/bench/customer_payment_sources?page[size]=25",
             fx.customer_token,
+            1.3,
         ),
         (
             "retrieve external_payments, include=order,wallet (integration)",
             f"/api/external_payments/{fx.payment.pk}?include=order,wallet",
             f"/bench/external_payments/{fx.payment.pk}?include=order,wallet",
             fx.integration_token,
+            2.0,
         ),
     ]
-    for name, ours, theirs, token in cases:
+    for name, ours, theirs, token, goal in cases:
         check = _same_document(fx.get(ours, token).content, fx.get(theirs, token).content)
         ours_ms, base_ms = time_pair(
             partial(fx.get, ours, token), partial(fx.get, theirs, token), runs
         )
-        rows.append((name, ours_ms, base_ms, check, 2.0))
+        rows.append((name, ours_ms, base_ms, check, goal))
 
     order = Order.objects.filter(customer=fx.customer).first()
     body = json.dumps(

@@ -1,8 +1,9 @@
-"""The checkout page's cached fragments never show stale or another shopper's content.
+"""The checkout page and its cached fragments never show stale or another shopper's content.
 
-The saved-card options and the new-card panel are rendered once per customer, language and
-everything they show (``wallet.storefront_access``); these tests change each of those and check
-that the page follows, that one shopper never sees another's fragment, and that a cache outage
+A visit's whole page, the saved-card options and the new-card panel are rendered once per
+customer, language and everything they show (``wallet.storefront_access``); these tests change
+each of those and check that the page follows, that one shopper never sees another's page or
+fragment, that the CSRF token and flash messages stay the request's own, and that a cache outage
 costs only the rendering.
 """
 
@@ -11,12 +12,15 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from tests import factories
-from wallet import services
+from wallet import services, storefront_access
 from wallet.instruments import describe_source
-from wallet.storefront_access import card_options_key
+from wallet.models import CustomerPaymentSource, Order
+from wallet.storefront_access import CSRF_PLACEHOLDER, card_options_key
 
 
 def add_card(customer, brand="visa", last4="4242", month=12, year=2030, **kwargs):
@@ -238,3 +242,108 @@ def test_the_new_card_panel_follows_the_language(shopper, order):
     assert ">Card details<" in english
     assert ">Card details<" not in french
     assert ">Coordonnées de la carte<" in french
+
+
+# --- the whole page -------------------------------------------------------------------------
+
+
+def cached_pages() -> list[str]:
+    """The cached checkout pages (the test cache is process memory)."""
+    return [key for key in cache._cache if "wallet:checkout-page:" in key]
+
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def without_csrf_tokens(response) -> str:
+    """The page with its CSRF tokens blanked (they differ on every response)."""
+    return CSRF_INPUT.sub('name="csrfmiddlewaretoken" value=""', response.content.decode())
+
+
+def test_a_second_visit_serves_the_whole_page_from_the_cache(shopper, order, visa):
+    first = shopper.get(payment_url(order))
+    second = shopper.get(payment_url(order))
+    assert "wallet/payment.html" in [template.name for template in first.templates]
+    assert second.templates == []  # nothing rendered
+    assert len(cached_pages()) == 1
+    assert without_csrf_tokens(second) == without_csrf_tokens(first)
+    assert CSRF_PLACEHOLDER not in second.content.decode()
+
+
+def test_a_cached_visit_costs_the_queries_of_a_rendered_one(
+    shopper, order, visa, django_assert_num_queries
+):
+    shopper.get(payment_url(order))
+    # session, user, the order with its customer and gateway (one join), cards
+    with django_assert_num_queries(4):
+        response = shopper.get(payment_url(order))
+    assert response.status_code == 200 and response.templates == []
+
+
+def test_a_cached_page_carries_the_csrf_token_of_its_own_session(customer, order, visa):
+    first = Client(enforce_csrf_checks=True)
+    first.force_login(customer.user)
+    first.get(payment_url(order))  # rendered and kept
+    second = Client(enforce_csrf_checks=True)  # another session of the same shopper
+    second.force_login(customer.user)
+    page = second.get(payment_url(order))
+    assert page.templates == []  # the kept page
+    tokens = set(CSRF_INPUT.findall(page.content.decode()))
+    assert len(tokens) == 1  # every form of the page carries the request's token
+    response = second.post(
+        payment_url(order), {"payment_method": visa.pk, "csrfmiddlewaretoken": tokens.pop()}
+    )
+    assert response.status_code == 302
+
+
+def test_a_flash_message_shows_on_one_visit_only(shopper, order, visa, mastercard):
+    url = reverse("wallet:set-default-card", kwargs={"card_id": mastercard.pk})
+    assert shopper.post(url).status_code == 302  # its message waits for the next page
+    assert "is now your default card" in shopper.get(payment_url(order)).content.decode()
+    again = shopper.get(payment_url(order))
+    assert "is now your default card" not in again.content.decode()
+
+
+def test_the_page_follows_the_order_and_the_shoppers_email(shopper, customer, order, visa):
+    assert "€49.90" in shopper.get(payment_url(order)).content.decode()
+    # A write that leaves updated_at alone still shows: the key holds what the page shows.
+    Order.objects.filter(pk=order.pk).update(total_amount_cents=1234)
+    html = shopper.get(payment_url(order)).content.decode()
+    assert "€12.34" in html and "€49.90" not in html
+    customer.user.email = "renamed@example.com"
+    customer.user.save()
+    assert "renamed@example.com" in shopper.get(payment_url(order)).content.decode()
+
+
+def test_the_page_follows_a_card_written_around_the_services(shopper, order, visa):
+    shopper.get(payment_url(order))
+    CustomerPaymentSource.objects.filter(pk=visa.pk).update(nickname="Work card")
+    assert "Work card" in shopper.get(payment_url(order)).content.decode()
+
+
+def test_the_page_follows_the_date(shopper, customer, order, monkeypatch):
+    card = add_card(customer, "visa", "4242", month=12, year=2030, is_default=True)
+    monkeypatch.setattr(timezone, "localdate", lambda *args: datetime.date(2030, 6, 1))
+    assert (
+        f'id="pm-{card.pk}" value="{card.pk}" checked'
+        in shopper.get(payment_url(order)).content.decode()
+    )
+    monkeypatch.setattr(timezone, "localdate", lambda *args: datetime.date(2031, 1, 1))
+    html = shopper.get(payment_url(order)).content.decode()
+    assert f'id="pm-{card.pk}" value="{card.pk}" checked' not in html  # expired: not payable with
+
+
+def test_a_changed_template_changes_every_key(tmp_path, settings):
+    """A deploy that edits any template (the shop's included) never serves old cached markup."""
+    template = tmp_path / "base.html"
+    template.write_text("<p>one</p>")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    storefront_access.markup_version.cache_clear()
+    before = storefront_access.markup_version()
+
+    template.write_text("<p>two</p>")
+    storefront_access.markup_version.cache_clear()
+    after = storefront_access.markup_version()
+
+    storefront_access.markup_version.cache_clear()
+    assert before != after

@@ -141,9 +141,14 @@ def available_payment_sources(
 
 
 def customer_wallet(customer: Customer) -> QuerySet[CustomerPaymentSource]:
-    """A customer's own saved cards: :func:`available_payment_sources` of that customer."""
-    scope = Scope(mode=customer.mode, customer_id=customer.pk, role=CUSTOMER)
-    return available_payment_sources(scope, [customer.pk])
+    """A customer's own saved cards: :func:`available_payment_sources` of that customer.
+
+    The same rows, built with one ``filter()`` (every page showing a wallet asks for it, and
+    building the query cost more than running it).
+    """
+    return CustomerPaymentSource.objects.filter(
+        mode=customer.mode, customer_id=customer.pk
+    ).order_by(*WALLET_ORDER)
 
 
 def removed_payment_source(customer: Customer, source_id: str) -> CustomerPaymentSource | None:
@@ -227,11 +232,11 @@ def user_order_for_checkout(user: Any, mode: str, order_id: str) -> Order | None
     """
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return (
-        Order.objects.select_related("payment_gateway", "customer")
-        .filter(pk=order_id, mode=mode, customer__user=user, customer__mode=mode)
-        .first()
+    # A slice, not first(): one id matches at most one row, so no ORDER BY to build.
+    orders = Order.objects.select_related("payment_gateway", "customer").filter(
+        pk=order_id, mode=mode, customer__user=user, customer__mode=mode
     )
+    return next(iter(orders[:1]), None)
 
 
 def payable_orders(customer: Customer) -> QuerySet[Order]:

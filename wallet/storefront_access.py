@@ -10,15 +10,22 @@ import functools
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages import get_messages
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.template.utils import get_app_template_dirs
 from django.urls import get_script_prefix
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -107,18 +114,40 @@ def not_payable(request: HttpRequest, order: Order) -> HttpResponse:
 # Checkout fragments rendered once per customer, language and what they show, then reused.
 CARD_OPTIONS_TEMPLATE = "wallet/includes/pay_options.html"
 NEW_CARD_PANEL_TEMPLATE = "wallet/includes/new_card_panel.html"
-# Bump when a fragment's template changes, so a shared cache serves no stale markup.
-FRAGMENT_VERSION = "1"
+# Part of every key with :func:`markup_version`: bump it when what a key covers changes.
+FRAGMENT_VERSION = "2"
 FRAGMENT_SECONDS = 600
+# Stands for the CSRF token in a cached page: each response gets its request's own token.
+CSRF_PLACEHOLDER = "wallet-csrf-token-placeholder-5b0f3c"
+
+
+@functools.cache
+def markup_version() -> str:
+    """A digest of every template the shop can load and of its static files' manifest.
+
+    Part of every cache key, so a deploy that changes a template (the shop's or the wallet's)
+    or a hashed static file name never serves markup cached by the previous release, even from
+    a cache shared by several workers. Computed once per process.
+    """
+    digest = hashlib.sha256(FRAGMENT_VERSION.encode())
+    engines: list[dict[str, Any]] = settings.TEMPLATES
+    directories = [Path(d) for engine in engines for d in engine.get("DIRS", [])]
+    directories += [Path(d) for d in get_app_template_dirs("templates")]
+    for directory in directories:
+        for path in sorted(directory.rglob("*.html")):
+            digest.update(str(path.relative_to(directory)).encode())
+            digest.update(path.read_bytes())
+    digest.update(str(getattr(staticfiles_storage, "manifest_hash", "")).encode())
+    return digest.hexdigest()[:16]
 
 
 def fragment_key(name: str, customer: Customer, vary_on: Sequence[object]) -> str:
     """The cache key of a checkout fragment of ``customer`` that shows ``vary_on``.
 
-    The customer's id scopes it (nothing is shared between shoppers); the language and the
-    script prefix (links) are always part of it.
+    The customer's id scopes it (nothing is shared between shoppers); the templates' version,
+    the language and the script prefix (links) are always part of it.
     """
-    parts = [FRAGMENT_VERSION, get_language() or "", get_script_prefix(), *map(str, vary_on)]
+    parts = [markup_version(), get_language() or "", get_script_prefix(), *map(str, vary_on)]
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return f"wallet:checkout-{name}:{customer.pk}:{digest}"
 
@@ -141,23 +170,77 @@ def card_options_key(
     return fragment_key("card-options", customer, parts)
 
 
+def _cache_get(key: str) -> str | None:
+    """The cached markup under ``key``; ``None`` when absent or the cache is unreachable."""
+    try:
+        return cast(str | None, cache.get(key))
+    except CACHE_ERRORS:  # a cache outage must not break the checkout
+        logger.warning("Cache unavailable reading checkout markup", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, html: str) -> None:
+    """Keep ``html`` under ``key`` for :data:`FRAGMENT_SECONDS`; a cache outage is only logged."""
+    try:
+        cache.set(key, html, FRAGMENT_SECONDS)
+    except CACHE_ERRORS:
+        logger.warning("Cache unavailable storing checkout markup", exc_info=True)
+
+
 def _cached_render(key: str, template: str, context: dict[str, Any]) -> SafeString:
     """``template`` rendered with ``context``, from the cache under ``key`` when it is there.
 
     The cache only saves rendering: when it is unreachable the fragment is rendered anyway.
     """
-    try:
-        html = cache.get(key)
-    except CACHE_ERRORS:  # a cache outage must not break the checkout
-        logger.warning("Cache unavailable reading a checkout fragment", exc_info=True)
-        html = None
+    html = _cache_get(key)
     if html is None:
-        html = render_to_string(template, context).strip()
-        try:
-            cache.set(key, str(html), FRAGMENT_SECONDS)
-        except CACHE_ERRORS:
-            logger.warning("Cache unavailable storing a checkout fragment", exc_info=True)
+        html = str(render_to_string(template, context).strip())
+        _cache_set(key, html)
     return mark_safe(html)  # noqa: S308 - rendered from our autoescaped templates
+
+
+def has_pending_messages(request: HttpRequest) -> bool:
+    """Whether the request carries flash messages to show (reading them does not consume them)."""
+    return len(get_messages(request)) > 0
+
+
+def cached_page(
+    request: HttpRequest,
+    customer: Customer,
+    template: str,
+    context: Callable[[], dict[str, Any]],
+    vary_on: Sequence[object],
+) -> HttpResponse:
+    """A GET page of ``customer``, rendered once per everything it shows and then reused.
+
+    ``vary_on`` lists every field of the view's data the page shows (the order's, the
+    cards' …); the key adds the customer, the user's name and email (the
+    page header), the full path (the language form's ``next``), the language, the time zone
+    and the script prefix. ``context`` is called only to render. The CSRF token is the only
+    part that differs between two visits: the page is kept with :data:`CSRF_PLACEHOLDER` in
+    its place and every response gets the request's own token. A request with flash messages
+    to show is rendered as usual and not kept (they show once).
+    """
+    if has_pending_messages(request):
+        return render(request, template, context())
+    user = request.user
+    parts = [
+        template,
+        request.get_full_path(),
+        timezone.get_current_timezone_name(),
+        user.pk,
+        user.get_username(),
+        getattr(user, "email", ""),
+        *vary_on,
+    ]
+    key = fragment_key("page", customer, parts)
+    html = _cache_get(key)
+    if html is None:
+        html = str(
+            render_to_string(template, {**context(), "csrf_token": CSRF_PLACEHOLDER}, request)
+        )
+        _cache_set(key, html)
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 def card_options(

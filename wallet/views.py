@@ -27,30 +27,21 @@ from wallet.forms import CardTokenForm, NicknameForm, PaymentForm
 from wallet.instruments import CardDisplay, describe_instrument, describe_source
 from wallet.models import Customer, CustomerPaymentSource, Order
 from wallet.storefront_access import (
-    card_options,
     current_customer,
-    new_card_panel,
     not_payable,
     own_checkout,
     own_order,
     own_source,
     storefront_404,
 )
+from wallet.storefront_checkout import (
+    DISPLAY_FIELDS,
+    described_cards,
+    payment_context,
+    payment_visit,
+)
 
 logger = logging.getLogger(__name__)
-
-
-# What drawing a saved card reads (and the checkout's fragment cache key): a page that only
-# shows the wallet loads these columns, not the whole row.
-DISPLAY_FIELDS = (
-    "id",
-    "mode",
-    "customer_id",
-    "payment_instrument",
-    "is_default",
-    "nickname",
-    "updated_at",
-)
 
 
 def _wallet_cards(
@@ -61,12 +52,12 @@ def _wallet_cards(
     ``display_only`` loads just :data:`DISPLAY_FIELDS` (a page that pays with a card needs
     the whole row).
     """
-    today = timezone.localdate()
     wallet = selectors.customer_wallet(customer)
     if display_only:
         wallet = wallet.only(*DISPLAY_FIELDS)
-    cards = [(source, describe_source(source, today=today)) for source in wallet]
-    return sorted(cards, key=lambda pair: pair[1].is_expired)  # stable: keeps the wallet order
+    return described_cards(
+        list(wallet), timezone.localdate(), int(wallet_settings.EXPIRING_SOON_DAYS)
+    )
 
 
 # --- saved cards ---------------------------------------------------------------------------
@@ -393,78 +384,49 @@ def payment(request: HttpRequest, order_id: str) -> HttpResponse:
     customer, order = own_checkout(request, order_id)
     if not order.is_payable:
         return not_payable(request, order)
-    wallet = _wallet_cards(customer, display_only=request.method != "POST")
+    if request.method != "POST":
+        return payment_visit(request, customer, order)
+    wallet = _wallet_cards(customer)
     sources = {source.pk: source for source, _card in wallet}
     cards = [card for _source, card in wallet]
     payment_error = ""
     decline: dict[str, str] | None = None
-    status = 200
-    if request.method == "POST":
-        form = PaymentForm(request.POST, cards=cards)
-        if form.is_valid():
-            try:
-                _checkout(order, form, sources, customer)
-            except AuthenticationRequired:  # 3-D Secure: the customer answers the bank first
-                return redirect("wallet:authenticate", order_id=order.pk)
-            except services.PaymentDeclined as exc:
-                decline = _explain_decline(exc, form)
-                status = 402
-            except services.GatewayDown:
-                logger.warning("Gateway down while paying order %s", order.pk, exc_info=True)
-                payment_error = _(
-                    "We could not reach the payment service and you have not been charged. "
-                    "Please try again in a moment."
-                )
-                status = 503
-            except services.OrderNotPayable:
-                order.refresh_from_db()
-                return not_payable(request, order)
-            except services.WalletError as exc:  # any other domain refusal: nothing was charged
-                logger.warning("Checkout of order %s refused", order.pk, exc_info=True)
-                payment_error = str(exc.message)
-                status = 409
-            except ValidationError as exc:  # nothing was charged: the checkout is one transaction
-                _add_validation_errors(form, exc)
-                status = 422
-            else:
-                if form.uses_new_card and form.cleaned_data.get("save_card"):
-                    messages.success(request, _("Your card is saved in your wallet for next time."))
-                return redirect("wallet:confirmation", order_id=order.pk)
-        else:
+    form = PaymentForm(request.POST, cards=cards)
+    if form.is_valid():
+        try:
+            _checkout(order, form, sources, customer)
+        except AuthenticationRequired:  # 3-D Secure: the customer answers the bank first
+            return redirect("wallet:authenticate", order_id=order.pk)
+        except services.PaymentDeclined as exc:
+            decline = _explain_decline(exc, form)
+            status = 402
+        except services.GatewayDown:
+            logger.warning("Gateway down while paying order %s", order.pk, exc_info=True)
+            payment_error = _(
+                "We could not reach the payment service and you have not been charged. "
+                "Please try again in a moment."
+            )
+            status = 503
+        except services.OrderNotPayable:
+            order.refresh_from_db()
+            return not_payable(request, order)
+        except services.WalletError as exc:  # any other domain refusal: nothing was charged
+            logger.warning("Checkout of order %s refused", order.pk, exc_info=True)
+            payment_error = str(exc.message)
+            status = 409
+        except ValidationError as exc:  # nothing was charged: the checkout is one transaction
+            _add_validation_errors(form, exc)
             status = 422
+        else:
+            if form.uses_new_card and form.cleaned_data.get("save_card"):
+                messages.success(request, _("Your card is saved in your wallet for next time."))
+            return redirect("wallet:confirmation", order_id=order.pk)
     else:
-        form = PaymentForm(cards=cards)
-    selected = form.initial_method()
-    kept = form.kept_card_details()
-    stripe = gateway_services.browser_gateway(order)
-    is_test_gateway = order.payment_gateway is not None and order.payment_gateway.kind == "test"
-    new_card = new_card_panel(
-        customer,
-        stripe=stripe is not None,
-        test_mode=order.mode == "test",
-        is_test_gateway=is_test_gateway,
-        decline=decline,
-        kept=kept,
+        status = 422
+    context = payment_context(
+        customer, order, wallet, form, decline=decline, payment_error=payment_error
     )
-    return render(
-        request,
-        "wallet/payment.html",
-        {
-            "order": order,
-            "form": form,
-            "cards": cards,
-            "card_options": card_options(customer, wallet, selected, decline),
-            "new_card_panel": new_card,
-            "selected": selected,
-            "total": order.total_amount,  # formatted once: the page shows it three times
-            "payment_error": payment_error,
-            "decline": decline,
-            "kept": kept,
-            "is_test_gateway": is_test_gateway,
-            "stripe": stripe,
-        },
-        status=status,
-    )
+    return render(request, "wallet/payment.html", context, status=status)
 
 
 @login_required

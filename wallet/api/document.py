@@ -248,46 +248,41 @@ def relationship_links(ctx: Context, type_name: str, pk: Any, name: str) -> dict
     return {"self": f"{base}/relationships/{name}", "related": f"{base}/{name}"}
 
 
-def attribute_value(attr: Any, obj: Model) -> Any:
-    """The rendered value of one attribute of ``obj``."""
-    value = attr.getter(obj) if attr.getter else getattr(obj, attr.field)
-    if attr.kind == "datetime":
-        return format_datetime(value)
-    return value
-
-
 def resource_object(
     resource: Resource, obj: Model, ctx: Context, compound: Compound | None = None
 ) -> dict[str, Any]:
     """Render one resource object in Commerce Layer's shape."""
     fieldset = ctx.fields.get(resource.type)
-    self_link = ctx.self_link(resource.type, obj.pk)
+    self_link = f"{ctx.base_url}{resource.type}/{obj.pk}"
+    attributes: dict[str, Any] = {}
+    for name, field_name, getter, is_datetime in resource.rendering:
+        if fieldset is not None and name not in fieldset:
+            continue
+        value = getter(obj) if getter else getattr(obj, field_name)
+        attributes[name] = format_datetime(value) if is_datetime else value
     data: dict[str, Any] = {
         "id": str(obj.pk),
         "type": resource.type,
         "links": {"self": self_link},
-        "attributes": {
-            attr.name: attribute_value(attr, obj)
-            for attr in resource.readable_attributes
-            if fieldset is None or attr.name in fieldset
-        },
+        "attributes": attributes,
     }
     linkage = compound.linkage.get((resource.type, obj.pk), {}) if compound else {}
     relationships: dict[str, Any] = {}
     for rel in resource.relationships:
-        if fieldset is not None and rel.name not in fieldset:
+        name = rel.name
+        if fieldset is not None and name not in fieldset:
             continue
         member: dict[str, Any] = {
             "links": {
-                "self": f"{self_link}/relationships/{rel.name}",
-                "related": f"{self_link}/{rel.name}",
+                "self": f"{self_link}/relationships/{name}",
+                "related": f"{self_link}/{name}",
             }
         }
-        if rel.name in linkage:
-            member["data"] = linkage_data(rel, linkage[rel.name])
-            if compound is not None and (resource.type, obj.pk, rel.name) in compound.truncated:
+        if name in linkage:
+            member["data"] = linkage_data(rel, linkage[name])
+            if compound is not None and (resource.type, obj.pk, name) in compound.truncated:
                 member["meta"] = {"included_limit": MAX_INCLUDED_PER_PARENT, "has_more": True}
-        relationships[rel.name] = member
+        relationships[name] = member
     if relationships:
         data["relationships"] = relationships
     data["meta"] = {"mode": obj.mode}  # type: ignore[attr-defined]  # every resource has a mode

@@ -116,8 +116,17 @@ class ResourceViewSet(GenericViewSet):
         raise errors.unauthorized()
 
     def get_queryset(self) -> QuerySet:
-        """The caller's scoped queryset of the listed type."""
-        return self.listed_resource().queryset(self.access.scope)
+        """The caller's scoped queryset of the listed type.
+
+        Its annotations (a key read from a joined table) are left out unless the request
+        includes a relationship keyed by one, or filters or sorts (a filter may name one):
+        they cost their joins in the page's query and in its count.
+        """
+        resource = self.listed_resource()
+        annotate = bool(resource.annotated_relationships.intersection(self.include)) or any(
+            key.startswith(("filter", "sort")) for key in self.request.query_params
+        )
+        return resource.queryset(self.access.scope, annotate=annotate)
 
     def get_object(self) -> Model:
         """The routed record in the caller's scope (404 otherwise), its object rules checked."""

@@ -10,6 +10,7 @@ update may carry, and which service writes it. The shared pieces (timestamps, re
 import builtins
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -118,7 +119,7 @@ class Resource:
             sortable={**sortable, **self.filters.sortable},
         )
 
-    @property
+    @cached_property
     def readable_attributes(self) -> tuple[Attribute, ...]:
         """The attributes rendered in a resource object, in Commerce Layer's order."""
         return tuple(attr for attr in self.attributes if attr.readable)
@@ -128,10 +129,30 @@ class Resource:
         """Every name a sparse fieldset of this type may list."""
         return {a.name for a in self.readable_attributes} | set(self.relationship_map)
 
-    def queryset(self, scope: Scope) -> QuerySet:
-        """The scoped queryset of this type, with the annotations its filters need."""
+    @cached_property
+    def rendering(self) -> tuple[tuple[str, str, Callable[[Any], Any] | None, bool], ...]:
+        """How each readable attribute is rendered: ``(name, field, getter, is_datetime)``.
+
+        Worked out once per type: a list renders it for every record.
+        """
+        return tuple(
+            (attr.name, attr.field, attr.getter, attr.kind == "datetime")
+            for attr in self.readable_attributes
+        )
+
+    @cached_property
+    def annotated_relationships(self) -> frozenset[str]:
+        """The to-one relationships whose key is an annotation (``annotate``), not a column."""
+        columns = {field.attname for field in self.model._meta.concrete_fields}
+        return frozenset(
+            rel.name for rel in self.relationships if rel.fk is not None and rel.fk not in columns
+        )
+
+    def queryset(self, scope: Scope, *, annotate: bool = True) -> QuerySet:
+        """The scoped queryset of this type, with its annotations unless ``annotate`` is false
+        (a list that reads none of them: each costs its joins, in the count too)."""
         queryset = self.selector(scope)
-        if self.annotate is not None:
+        if annotate and self.annotate is not None:
             queryset = self.annotate(queryset)
         return queryset
 

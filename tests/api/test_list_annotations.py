@@ -1,0 +1,63 @@
+"""A list reads the joined tables of an annotation only when the request needs it.
+
+A saved card's ``payment_method`` is the payment method of the order it was paid on: an
+annotation joined through the payment and its order. A list that neither includes it nor filters
+or sorts pays no join for it, in its count or in its page; including it still links it.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from wallet.models import Order, PaymentMethod
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def method(gateway):
+    """A payment method of the test gateway for EUR orders."""
+    return PaymentMethod.objects.create(
+        mode="test", name="Cards", payment_gateway=gateway, currency_code="EUR"
+    )
+
+
+def list_queries(api_client, path):
+    """The SQL of the route's queries, and its document."""
+    with CaptureQueriesContext(connection) as captured:
+        response = api_client.get(path)
+    assert response.status_code == 200
+    return [query["sql"] for query in captured.captured_queries], response.doc
+
+
+def test_a_plain_list_of_saved_cards_joins_no_order(api_client, source):
+    queries, doc = list_queries(api_client, "/api/customer_payment_sources")
+    listing = [sql for sql in queries if 'FROM "wallet_customerpaymentsource"' in sql]
+    assert listing, queries
+    assert not [sql for sql in listing if '"wallet_order"' in sql]
+    assert [item["id"] for item in doc["data"]] == [source.pk]
+    assert "data" not in doc["data"][0]["relationships"]["payment_method"]
+
+
+def test_a_list_including_payment_methods_links_each_card_to_its_own(api_client, source, method):
+    Order.objects.filter(pk=source.payment.order_id).update(payment_method=method)
+
+    _queries, doc = list_queries(
+        api_client, "/api/customer_payment_sources?include=payment_method,payment_source"
+    )
+
+    linkage = doc["data"][0]["relationships"]["payment_method"]["data"]
+    assert linkage == {"type": "payment_methods", "id": method.pk}
+    included = {(item["type"], item["id"]) for item in doc["included"]}
+    assert ("payment_methods", method.pk) in included
+
+
+def test_a_filtered_list_keeps_the_annotation(api_client, source, method):
+    Order.objects.filter(pk=source.payment.order_id).update(payment_method=method)
+
+    _queries, doc = list_queries(
+        api_client,
+        "/api/customer_payment_sources?filter[q][reference_cont]=EXTERNAL&include=payment_method",
+    )
+
+    assert doc["data"][0]["relationships"]["payment_method"]["data"]["id"] == method.pk
