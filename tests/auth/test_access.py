@@ -91,15 +91,20 @@ def test_customer_token_dies_when_the_user_is_deactivated(sales_channel):
     assert probe(token).status_code == 401
 
 
-def test_bearer_access_is_one_query(integration, sales_channel, django_assert_num_queries):
+def test_an_integration_token_is_one_query(integration, django_assert_num_queries):
+    request = RequestFactory().get(PROBE, **bearer(integration.token()))
+
+    with django_assert_num_queries(1):
+        assert resolve_access(request) is not None
+
+
+def test_a_customer_token_is_two_queries(sales_channel, django_assert_num_queries):
     customer = factories.CustomerFactory()
-    for token in (
-        integration.token(),
-        sales_channel.customer_token(customer.email)["access_token"],
-    ):
-        request = RequestFactory().get(PROBE, **bearer(token))
-        with django_assert_num_queries(1):
-            assert resolve_access(request) is not None
+    token = sales_channel.customer_token(customer.email)["access_token"]
+    request = RequestFactory().get(PROBE, **bearer(token))
+
+    with django_assert_num_queries(2):  # the token and credential, then the user's customer
+        assert resolve_access(request).scope.customer_id == customer.pk
 
 
 def test_access_is_resolved_once_per_request(integration, django_assert_num_queries):
