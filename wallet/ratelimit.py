@@ -30,13 +30,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
-from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from wallet.api.access import resolve_access
@@ -239,9 +239,8 @@ def too_many_requests(request: HttpRequest, verdict: Verdict) -> HttpResponse:
 
 def _subject(request: HttpRequest) -> tuple[str, str] | None:
     """``(subject, limits name)`` of a rate-limited request, ``None`` for other requests."""
-    try:
-        match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
-    except Resolver404:
+    match = request.resolver_match
+    if match is None:
         return None
     ip = client_ip(request)
     if OAUTH_NAMESPACE in match.namespaces:
@@ -263,38 +262,52 @@ def _subject(request: HttpRequest) -> tuple[str, str] | None:
 
 
 class RateLimitMiddleware:
-    """Apply the rate limits to the API and OAuth2 endpoints and add the headers."""
+    """Apply the rate limits to the API and OAuth2 endpoints and add the headers.
+
+    It counts in ``process_view``, where Django has already resolved the URL (the namespace
+    says whether the request is limited), and adds the headers to the response on its way out.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        """Count the request, refuse it over the limit, else serve it with the headers.
+        """Serve the request, with the headers of its rate limit when it has one."""
+        response = self.get_response(request)
+        verdict: Verdict | None = getattr(request, "wallet_rate_limit", None)
+        if verdict is not None:
+            response["X-Ratelimit-Limit"] = str(verdict.limit)
+            response["X-Ratelimit-Interval"] = str(verdict.interval)
+            response["X-Ratelimit-Remaining"] = str(verdict.remaining)
+        return response
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        """Count the request; refuse it over the limit (429), else let the view serve it.
 
         When the shared cache is down the limits hold in process memory (:func:`hit`). The
         limiter fails open when the database (to identify the caller) is down: the request is
         served unlimited, and the view answers its own JSON:API 503 (and logs the outage).
         """
-        verdict: Verdict | None = None
         try:
             subject = _subject(request)
-            if subject is not None:
-                name, limits_name = subject
-                verdict = hit(name, rate_limits().get(limits_name) or [])
+            if subject is None:
+                return None
+            name, limits_name = subject
+            verdict = hit(name, rate_limits().get(limits_name) or [])
         except DatabaseError as exc:
             if is_database_outage(exc):
                 # The view answers 503 and logs the outage: one line per request, not two.
                 logger.debug("Rate limit skipped: the database is unavailable")
             else:
                 logger.exception("Rate limit skipped: the caller could not be identified")
+            return None
         except CACHE_ERRORS:
             logger.exception("Rate limit skipped: the counters could not be reached")
+            return None
         if verdict is None:
-            return self.get_response(request)
-        response = (
-            self.get_response(request) if verdict.allowed else too_many_requests(request, verdict)
-        )
-        response["X-Ratelimit-Limit"] = str(verdict.limit)
-        response["X-Ratelimit-Interval"] = str(verdict.interval)
-        response["X-Ratelimit-Remaining"] = str(verdict.remaining)
-        return response
+            return None
+        # Read back by __call__ for the headers; HttpRequest declares no such field.
+        request.wallet_rate_limit = verdict  # type: ignore[attr-defined]
+        return None if verdict.allowed else too_many_requests(request, verdict)
