@@ -209,7 +209,9 @@ def _text_value(predicate: str, value: str) -> str | None:
         return value[:-2]
     if predicate == "end":
         return value[-6:]
-    return value[:3] + "%" + value[-4:]  # matches
+    # matches: the first and last three characters, so the pattern matches its own row even
+    # when the value has six characters (``imp%port`` would not match ``import``).
+    return value[:3] + "%" + value[-3:]
 
 
 def filter_cases(resource: Any, scope: Any) -> list[tuple[str, str]]:

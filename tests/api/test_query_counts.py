@@ -35,7 +35,7 @@ ROUTES = [
     ("/api/customer_payment_sources?include=payment_source", 3),
     ("/api/customer_payment_sources?include=versions", 3),
     ("/api/customer_payment_sources?include=customer,payment_source.order.customer,versions", 7),
-    ("/api/customer_payment_sources?filter[q][name_cont]=XXXX&sort=-created_at", 2),
+    ("/api/customer_payment_sources?filter[q][name_cont]=XXXX&sort=-created_at", 1),
     ("/api/external_payments", 2),
     ("/api/external_payments?include=order,payment_gateway,wallet,versions", 6),
     ("/api/external_payments?include=wallet.customer,order.available_customer_payment_sources", 6),

@@ -7,9 +7,12 @@ Large lists never scan (the README's "Lists at scale"):
 
 - ``meta.record_count`` of a filtered list is exact up to :data:`COUNT_CAP` (10,000) matching
   rows; beyond it the count stops there and answers the cap with
-  ``meta.record_count_is_estimate: true`` (and no ``links.last``). Unfiltered lists and a
-  customer's own records are counted exactly (an unfiltered list from the optional
-  trigger-kept counts of :mod:`wallet.record_counts` when they are on).
+  ``meta.record_count_is_estimate: true`` (and no ``links.last``). A first page that is not
+  full is its own count (no count query). Where PostgreSQL's planner expects at least
+  :data:`ESTIMATE_FLOOR` (15,000) matches, nothing is counted: ``record_count`` is the
+  planner's estimate, flagged the same way. Unfiltered lists and a customer's own records are
+  counted exactly (an unfiltered list from the optional trigger-kept counts of
+  :mod:`wallet.record_counts` when they are on).
 - Every page-number list also takes ``page[after]=<cursor>``: a keyset seek on the list's
   sort key with the id as tiebreak, ``links.next`` carrying the next cursor (opaque), no
   count. Its pages answer ``meta.page_size`` only.
@@ -52,6 +55,9 @@ AFTER = "page[after]"
 COUNT_CAP = 10_000
 # Rows a page number may skip (OFFSET); deeper pages go through the ``page[after]`` cursor.
 MAX_OFFSET = 10_000
+# Matches the planner must expect before a filtered list is not counted at all (PostgreSQL):
+# far enough above the cap that a planner's error rarely crosses it; below it, the capped count.
+ESTIMATE_FLOOR = 15_000
 
 
 def _positive_int(query_params: Any, name: str, default: int, maximum: int | None) -> int:
@@ -300,6 +306,36 @@ def capped_count(queryset: QuerySet, cap: int | None = None) -> tuple[int, bool]
     return (cap, True) if count > cap else (count, False)
 
 
+def planned_rows(queryset: QuerySet) -> int | None:
+    """The planner's estimate of the rows of ``queryset`` (PostgreSQL), without running it.
+
+    ``EXPLAIN`` of the same ``SELECT id`` the capped count reads: planning only, no row read.
+    ``None`` on other databases.
+    """
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def filtered_count(queryset: QuerySet) -> tuple[int, bool]:
+    """The ``record_count`` of a filtered list and whether it is an estimate.
+
+    The planner's estimate where it expects at least :data:`ESTIMATE_FLOOR` matches (nothing is
+    counted), else :func:`capped_count`.
+    """
+    planned = planned_rows(queryset)
+    if planned is not None and planned >= max(ESTIMATE_FLOOR, COUNT_CAP + 1):
+        return planned, True
+    return capped_count(queryset)
+
+
 def paginate_numbers(
     queryset: QuerySet,
     query_params: Any,
@@ -311,8 +347,9 @@ def paginate_numbers(
     """One page of ``queryset``: the rows, ``meta`` and ``links`` (two queries).
 
     ``total``, when given, is the row count of ``queryset`` and replaces the count (so do the
-    kept counts of :mod:`wallet.record_counts` for a mode-wide list). A filtered list is counted
-    up to :data:`COUNT_CAP`; ``exact`` (a customer's own records) and unfiltered lists count
+    kept counts of :mod:`wallet.record_counts` for a mode-wide list). A filtered list reads its
+    page first: a first page that is not full is the whole list; else it is counted by
+    :func:`filtered_count`. ``exact`` (a customer's own records) and unfiltered lists count
     every row.
     With ``page[after]`` the page is a keyset seek (:func:`paginate_after`).
     """
@@ -325,7 +362,9 @@ def paginate_numbers(
         return paginate_after(queryset, query_params, url)
     number = _positive_int(query_params, NUMBER, 1, None)
     size = _page_size(query_params)
+    offset = (number - 1) * size
     estimate = False
+    rows: list[Model] | None = None
     if total is None:
         total = record_counts.known_total(queryset)
     if total is not None:
@@ -333,9 +372,13 @@ def paginate_numbers(
     elif exact or not any(key.startswith("filter") for key in query_params):
         count = queryset.count()  # a customer's own records, an unfiltered list: exact
     else:
-        count, estimate = capped_count(queryset)
+        if offset <= MAX_OFFSET:
+            rows = list(queryset[offset : offset + size])
+        if rows is not None and len(rows) < size and (rows or offset == 0):
+            count = offset + len(rows)  # the page holds the last match: no count to run
+        else:
+            count, estimate = filtered_count(queryset)
     page_count = ceil(count / size)
-    offset = (number - 1) * size
     if offset > MAX_OFFSET and (estimate or offset < count):
         raise bad_parameter(
             "INVALID_PAGE",
@@ -346,8 +389,9 @@ def paginate_numbers(
             )
             % {"max": MAX_OFFSET},
         )
-    # A page past the end is empty without asking the database (huge offsets overflow it).
-    rows = list(queryset[offset : offset + size]) if estimate or offset < count else []
+    if rows is None:
+        # A page past the end is empty without asking the database (huge offsets overflow it).
+        rows = list(queryset[offset : offset + size]) if estimate or offset < count else []
     last = max(page_count, 1)
     links = {"first": page_link(url, **{NUMBER: 1, SIZE: size})}
     if number > 1:

@@ -16,6 +16,8 @@ class Target:
     nullable: bool = False
     many: bool = False
     relation: bool = False  # the path ends on a foreign key (its value is the related id)
+    json_key: bool = False  # a key path inside a JSON document (not a column)
+    key: bool = False  # a primary or foreign key: an id
 
 
 def _kind_of(model_field: Any) -> str:
@@ -55,13 +57,16 @@ def resolve_target(queryset: QuerySet, path: str) -> Target:
                 target = (
                     getattr(model_field, "target_field", None) or model_field.related_model._meta.pk
                 )
-                return Target(_kind_of(target), nullable=nullable, many=many, relation=True)
+                return Target(
+                    _kind_of(target), nullable=nullable, many=many, relation=True, key=True
+                )
             opts = model_field.related_model._meta
             continue
         nullable = nullable or bool(model_field.null)
         if last:
-            return Target(_kind_of(model_field), nullable=nullable, many=many)
+            key = bool(getattr(model_field, "primary_key", False))
+            return Target(_kind_of(model_field), nullable=nullable, many=many, key=key)
         if isinstance(model_field, models.JSONField):  # a key path inside a JSON document
-            return Target("text", nullable=True, many=many)
+            return Target("text", nullable=True, many=many, json_key=True)
         raise ValueError(f"{path!r}: {part!r} is neither a relation nor a JSON field")
     raise ValueError(f"empty ORM path {path!r}")  # pragma: no cover - split() never yields []

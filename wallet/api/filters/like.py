@@ -1,4 +1,4 @@
-"""SQL LIKE patterns (Ransack's ``matches``) as regular expressions."""
+"""SQL LIKE patterns (Ransack's ``matches``): as regular expressions, or checked for ``LIKE``."""
 
 
 def like_to_regex(pattern: str, *, python: bool = False) -> str:
@@ -33,3 +33,13 @@ def like_to_regex(pattern: str, *, python: bool = False) -> str:
 
 def _regex_literal(char: str) -> str:
     return char if char.isalnum() else "\\" + char
+
+
+def like_to_sql(pattern: str) -> str:
+    """A SQL LIKE pattern as PostgreSQL's ``LIKE`` reads it, meaning what :func:`like_to_regex`
+    does: a backslash ending the pattern is a literal one (``LIKE`` would refuse the pattern).
+    """
+    escaped = False
+    for char in pattern:
+        escaped = not escaped and char == "\\"
+    return pattern + "\\" if escaped else pattern

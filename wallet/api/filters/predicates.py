@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db import models
+from django.db.models import Lookup, Q
 
 from wallet.api.filters.fields import Target
-from wallet.api.filters.like import like_to_regex
+from wallet.api.filters.like import like_to_regex, like_to_sql
 
 ONE, LIST, ANY, ALL, FLAG, JSON = "one", "list", "any", "all", "flag", "json"
 
@@ -71,8 +72,68 @@ NULL_AWARE = {"isnull", "present", "exact_or_null"}
 FLAG_OPERANDS = {"null": True, "not_null": True, "true": True, "false": False}
 
 
-def condition(lookup: str, path: str, value: Any, *, python_regex: bool = False) -> Q:
-    """The positive condition of one predicate on one path."""
+@models.CharField.register_lookup
+@models.TextField.register_lookup
+class UpperLike(Lookup):
+    """``UPPER(col::text) LIKE UPPER(pattern)``: ``matches`` where the database has ``LIKE``
+    with backslash escapes (PostgreSQL).
+
+    The left side is exactly what Django's ``icontains`` builds there, so the same trigram GIN
+    (any pattern with three literal characters in a row) and ``text_pattern_ops`` (a literal
+    prefix) indexes on ``UPPER(col)`` serve it; a regular expression would need indexes of its
+    own. The pattern is a parameter in the form :func:`like_to_sql` gives it.
+    """
+
+    lookup_name = "wallet_upper_like"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        """The SQL of the condition and its parameters."""
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"UPPER({lhs}::text) LIKE UPPER({rhs})", (*lhs_params, *rhs_params)
+
+
+@models.CharField.register_lookup
+@models.TextField.register_lookup
+class UpperStartsWith(Lookup):
+    """``UPPER(col::text) ^@ UPPER(prefix)``: ``_start`` on an id (PostgreSQL).
+
+    Only the ``text_pattern_ops`` btree on ``(mode, UPPER(col))`` serves ``^@`` (as a range), not
+    the trigram index: ids are short and alike, and a trigram bitmap of a prefix such as
+    ``c00000c2`` reads most of the table where the range reads the matches.
+    """
+
+    lookup_name = "wallet_upper_starts_with"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        """The SQL of the condition and its parameters."""
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"UPPER({lhs}::text) ^@ UPPER({rhs})", (*lhs_params, *rhs_params)
+
+
+def condition(
+    lookup: str,
+    path: str,
+    value: Any,
+    *,
+    python_regex: bool = False,
+    sql_like: bool = False,
+    key_prefix: bool = False,
+) -> Q:
+    """The positive condition of one predicate on one path.
+
+    ``matches`` is ``UPPER(col) LIKE UPPER(pattern)`` with ``sql_like`` (PostgreSQL, a column
+    of text), else a case-insensitive regular expression (``python_regex``: in the linear form
+    Python's engine needs, for SQLite's ``REGEXP``). With ``key_prefix`` (PostgreSQL, an id)
+    ``start`` is ``UPPER(col) ^@ UPPER(prefix)``.
+    """
+    if lookup == "like" and sql_like:
+        return Q(**{f"{path}__{UpperLike.lookup_name}": like_to_sql(value)})
+    if lookup == "istartswith" and key_prefix:
+        return Q(**{f"{path}__{UpperStartsWith.lookup_name}": value})
     if lookup == "like":
         return Q(**{f"{path}__iregex": like_to_regex(value, python=python_regex)})
     if lookup == "exact_or_null":

@@ -155,12 +155,23 @@ def ransack_condition(
             combined = q if index == 0 else combined | q
         return combined, many
 
+    vendor = connections[queryset.db].vendor
     # SQLite's REGEXP is Python's backtracking ``re``: give it the linear form of the pattern.
-    python_regex = connections[queryset.db].vendor == "sqlite"
+    python_regex = vendor == "sqlite"
     result: Q | None = None
     for path, target in zip(paths, targets, strict=True):
+        # PostgreSQL: ``matches`` as ``UPPER(col) LIKE``, which the text indexes serve.
+        sql_like = vendor == "postgresql" and not target.json_key
+        key_prefix = sql_like and target.key
         part = _attribute_condition(
-            predicate, name, path, target, raw, negate, parameter, python_regex
+            predicate,
+            name,
+            path,
+            target,
+            raw,
+            negate,
+            parameter,
+            (python_regex, sql_like, key_prefix),
         )
         if part is None:
             return None, many
@@ -176,12 +187,24 @@ def _attribute_condition(
     raw: str,
     negate: bool,
     parameter: str,
-    python_regex: bool,
+    forms: tuple[bool, bool, bool],
 ) -> Q | None:
-    """The condition of one predicate on one attribute (None when a list value is empty)."""
+    """The condition of one predicate on one attribute (None when a list value is empty).
+
+    ``forms``: whether ``matches`` takes Python's linear regex form, whether it runs as
+    ``LIKE``, and whether ``start`` runs as ``^@`` (see :func:`condition`).
+    """
+    python_regex, sql_like, key_prefix = forms
 
     def build(value: Any) -> Q:
-        return condition(predicate.lookup, path, value, python_regex=python_regex)
+        return condition(
+            predicate.lookup,
+            path,
+            value,
+            python_regex=python_regex,
+            sql_like=sql_like,
+            key_prefix=key_prefix,
+        )
 
     if predicate.values == FLAG:
         q = build(FLAG_OPERANDS.get(name))

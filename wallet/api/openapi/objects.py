@@ -348,7 +348,8 @@ def common_components() -> dict[str, Any]:
                 "record_count_is_estimate": {
                     "const": True,
                     "description": "Present when more rows match than the counting cap "
-                    "(10,000): `record_count` is then the cap.",
+                    "(10,000): `record_count` is then the cap, or the planner's estimate of "
+                    "the matches.",
                 },
             },
             "additionalProperties": False,
