@@ -19,6 +19,11 @@ else
   PARALLEL=(-p no:xdist)
 fi
 
+# Every process imports the same test modules, whose asserts pytest rewrites and compiles: with
+# bytecode off (PYTHONDONTWRITEBYTECODE) each process would do it all again, seconds apiece, so
+# the runs write it (to __pycache__/, which git ignores) as Python does by default.
+unset PYTHONDONTWRITEBYTECODE
+
 # Both parts run at once: the serial tests mostly wait (on Chromium, a server, threads), so
 # they fit beside the workers. Their output follows the workers'. pytest's exit status 5 means
 # "no tests collected" (say, a path without serial tests): fine.
@@ -59,5 +64,6 @@ except Exception as exc:
 PYEOF
 then
   echo "== suite on PostgreSQL"
-  DATABASE_URL="$url" suite "$@"
+  # The browser tests check the same pages as on SQLite; their screenshots come from that run.
+  DATABASE_URL="$url" WALLET_TEST_SCREENSHOTS=0 suite "$@"
 fi

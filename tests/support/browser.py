@@ -3,7 +3,8 @@ the page's requests, screenshots at phone and desktop width, and axe-core's acce
 
 The tests drive Debian's Chromium (``/usr/bin/chromium``; ``.ci/run`` installs it), inject
 axe-core from ``node_modules`` (``make test`` installs it with npm) and write screenshots to
-``artifacts/screenshots/``.
+``artifacts/screenshots/`` (unless ``WALLET_TEST_SCREENSHOTS=0``: ``tests/run_suite.sh`` takes
+them in its SQLite run only, the PostgreSQL run drawing the same pages).
 """
 
 import os
@@ -25,6 +26,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+SCREENSHOTS_TAKEN = os.environ.get("WALLET_TEST_SCREENSHOTS", "1") != "0"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 
@@ -65,14 +67,19 @@ class RequestLog:
 
 
 def shoot(page: Any, name: str) -> None:
-    """Screenshot the page at 375 px and 1280 px, asserting no horizontal scroll on the phone."""
+    """Screenshot the page at 375 px and 1280 px, asserting no horizontal scroll at either.
+
+    With ``WALLET_TEST_SCREENSHOTS=0`` the pictures are not taken; the check is made the same.
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     original = page.viewport_size or DESKTOP
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)
         page.evaluate("window.scrollTo(0, 0)")  # sticky parts are drawn where the top puts them
         page.wait_for_timeout(50)  # let layout settle after the resize
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{viewport['width']}.png"), full_page=True)
+        if SCREENSHOTS_TAKEN:
+            path = SCREENSHOTS / f"{name}-{viewport['width']}.png"
+            page.screenshot(path=str(path), full_page=True)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
@@ -80,13 +87,18 @@ def shoot(page: Any, name: str) -> None:
     page.set_viewport_size(original)
 
 
-def assert_accessible(page: Any) -> None:
-    """Run axe-core on the page; fail on any serious or critical violation."""
+def assert_accessible(page: Any, exclude: tuple[str, ...] = ()) -> None:
+    """Run axe-core on the page (less the ``exclude`` selectors); fail on a serious violation."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         pytest.fail(f"axe-core did not load on {page.url}: is JavaScript switched off?")
-    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    results = page.evaluate(
+        """async (exclude) => await axe.run(
+            exclude.length ? {exclude: exclude.map((selector) => [selector])} : document,
+            {resultTypes: ['violations']})""",
+        list(exclude),
+    )
     serious = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
     details = "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} -> "
