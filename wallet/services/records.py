@@ -1,6 +1,6 @@
 """Generic writes: validate, insert, update, delete one record, audited; races answer taken."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -125,12 +125,23 @@ def taken_error(instance: models.Model, exc: IntegrityError) -> ValidationError 
     return None
 
 
+def _saved_card_columns(source: CustomerPaymentSource) -> dict[str, Any]:
+    """A saved source's card columns, from its payment instrument."""
+    return dict(zip(CARD_COLUMNS, card_columns(source.payment_instrument), strict=True))
+
+
+# The columns a model keeps from its other fields, one function per model; every create and
+# update fills them, whichever caller (service, admin) writes.
+DERIVED_COLUMNS: dict[type[models.Model], Callable[[Any], dict[str, Any]]] = {
+    CustomerPaymentSource: _saved_card_columns,
+}
+
+
 def keep_derived_columns(instance: models.Model) -> None:
-    """Fill the columns a record keeps from its other fields: a saved card's brand, digits, name."""
-    if isinstance(instance, CustomerPaymentSource):
-        for column, value in zip(
-            CARD_COLUMNS, card_columns(instance.payment_instrument), strict=True
-        ):
+    """Fill the columns ``instance`` keeps from its other fields (:data:`DERIVED_COLUMNS`)."""
+    derive = DERIVED_COLUMNS.get(type(instance))
+    if derive is not None:
+        for column, value in derive(instance).items():
             setattr(instance, column, value)
 
 
