@@ -22,6 +22,9 @@ from tests import factories
 from tests.support.admin import build_admin_records
 from tests.support.jsonapi import assert_jsonapi
 
+# The storefront's order and saved cards of ``customer`` (modules with their own win).
+pytest_plugins = ["tests.support.shop"]
+
 TESTS = Path(__file__).resolve().parent
 # Modules whose tests run subprocesses (a wheel build, a second Django project, runserver).
 SLOW_MODULES = frozenset({"test_packaging.py", "test_hostproject.py", "test_sqlite_live_server.py"})
@@ -120,6 +123,14 @@ def gateway(db):
 def customer(db):
     """A customer with a login, in test mode."""
     return factories.CustomerFactory()
+
+
+@pytest.fixture
+def shopper(client, customer):
+    """The test client, logged in as ``customer`` (modules that mean another shopper, say an
+    API credential, define their own)."""
+    client.force_login(customer.user)
+    return client
 
 
 @pytest.fixture

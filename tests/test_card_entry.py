@@ -22,13 +22,6 @@ CARD_INPUTS = ("card-number", "card-expiry", "card-cvc", "card-holder")
 
 
 @pytest.fixture
-def shopper(client, customer):
-    """The test client, logged in as the customer."""
-    client.force_login(customer.user)
-    return client
-
-
-@pytest.fixture
 def pages(shopper, customer, gateway) -> dict[str, str]:
     """The checkout, "Add a card" and "Edit card" pages of the test gateway, as HTML."""
     order = factories.OrderFactory(customer=customer, payment_gateway=gateway)

@@ -10,55 +10,17 @@ costs only the rendering.
 import datetime
 import re
 
-import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from tests import factories
+from tests.support.shop import add_card
 from wallet import services, storefront_access
 from wallet.instruments import describe_source
 from wallet.models import CustomerPaymentSource, Order
 from wallet.storefront_access import CSRF_PLACEHOLDER, card_options_key
-
-
-def add_card(customer, brand="visa", last4="4242", month=12, year=2030, **kwargs):
-    """Save a test-gateway card in the customer's wallet."""
-    return factories.CustomerPaymentSourceFactory(
-        customer=customer, brand=brand, last4=last4, month=month, year=year, **kwargs
-    )
-
-
-@pytest.fixture
-def customer(db):
-    """A customer who can log in."""
-    return factories.CustomerFactory()
-
-
-@pytest.fixture
-def order(customer):
-    """The customer's order awaiting payment."""
-    return factories.OrderFactory(customer=customer, total_amount_cents=4990)
-
-
-@pytest.fixture
-def visa(customer):
-    """The customer's default card."""
-    return add_card(customer, "visa", "4242", is_default=True)
-
-
-@pytest.fixture
-def mastercard(customer):
-    """Another of the customer's cards."""
-    return add_card(customer, "mastercard", "5100", 8, 2029)
-
-
-@pytest.fixture
-def shopper(client, customer):
-    """The test client, logged in as the customer."""
-    client.force_login(customer.user)
-    return client
 
 
 def payment_url(order):

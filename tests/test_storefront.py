@@ -12,6 +12,7 @@ from django.urls import include, path, reverse
 from django.utils import timezone
 
 from tests import factories
+from tests.support.shop import add_card
 from wallet.gateways.base import GatewayUnavailable
 from wallet.gateways.test import TestGateway
 from wallet.instruments import (
@@ -86,50 +87,6 @@ def test_instrument_is_described_with_masked_number_and_expiry():
 
 
 # --- fixtures --------------------------------------------------------------------------------
-
-
-def add_card(customer, brand="visa", last4="4242", month=12, year=2030, **kwargs):
-    """Save a test-gateway card in the customer's wallet."""
-    return factories.CustomerPaymentSourceFactory(
-        customer=customer, brand=brand, last4=last4, month=month, year=year, **kwargs
-    )
-
-
-@pytest.fixture
-def customer(db):
-    """A customer who can log in."""
-    return factories.CustomerFactory()
-
-
-@pytest.fixture
-def order(customer):
-    """The customer's order of €49.90, awaiting payment."""
-    return factories.OrderFactory(customer=customer, number="100234", total_amount_cents=4990)
-
-
-@pytest.fixture
-def visa(customer):
-    """The customer's default card."""
-    return add_card(customer, "visa", "4242", is_default=True)
-
-
-@pytest.fixture
-def mastercard(customer):
-    """Another of the customer's cards."""
-    return add_card(customer, "mastercard", "5100", 8, 2029)
-
-
-@pytest.fixture
-def expired(customer):
-    """An expired card."""
-    return add_card(customer, "amex", "0005", 3, 2021)
-
-
-@pytest.fixture
-def shopper(client, customer):
-    """The test client, logged in as the customer."""
-    client.force_login(customer.user)
-    return client
 
 
 @pytest.fixture

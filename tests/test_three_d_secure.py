@@ -38,12 +38,6 @@ def order(customer):
     return factories.OrderFactory(customer=customer, number="300100", total_amount_cents=2500)
 
 
-@pytest.fixture
-def shopper(client, customer):
-    client.force_login(customer.user)
-    return client
-
-
 def url(name, order):
     return reverse(f"wallet:{name}", kwargs={"order_id": order.pk})
 

@@ -29,12 +29,6 @@ def order(customer, stripe_gateway):
     )
 
 
-@pytest.fixture
-def shopper(client, customer):
-    client.force_login(customer.user)
-    return client
-
-
 def url(name, order):
     return reverse(f"wallet:{name}", kwargs={"order_id": order.pk})
 
