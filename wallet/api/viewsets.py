@@ -119,12 +119,14 @@ class ResourceViewSet(GenericViewSet):
         """The caller's scoped queryset of the listed type.
 
         Its annotations (a key read from a joined table) are left out unless the request
-        includes a relationship keyed by one, or filters or sorts (a filter may name one):
-        they cost their joins in the page's query and in its count.
+        includes a relationship keyed by one, or filters or sorts a type whose filters or sort
+        keys read one: they cost their joins in the page's query and in its count, for every
+        match a filter finds before the page is sorted.
         """
         resource = self.listed_resource()
-        annotate = bool(resource.annotated_relationships.intersection(self.include)) or any(
-            key.startswith(("filter", "sort")) for key in self.request.query_params
+        annotate = bool(resource.annotated_relationships.intersection(self.include)) or (
+            resource.filters_read_annotations
+            and any(key.startswith(("filter", "sort")) for key in self.request.query_params)
         )
         return resource.queryset(self.access.scope, annotate=annotate)
 

@@ -148,6 +148,16 @@ class Resource:
             rel.name for rel in self.relationships if rel.fk is not None and rel.fk not in columns
         )
 
+    @cached_property
+    def filters_read_annotations(self) -> bool:
+        """Whether a filter or sort key of this type reads an annotation (``annotate``): the
+        first part of its ORM path is no field of the model."""
+        meta = self.model._meta
+        names = {f.name for f in meta.get_fields()} | {f.attname for f in meta.concrete_fields}
+        spec = self.filters
+        paths = [*spec.fields.values(), *spec.json_fields.values(), *spec.sortable.values()]
+        return any(path.split("__")[0] not in names for path in paths)
+
     def queryset(self, scope: Scope, *, annotate: bool = True) -> QuerySet:
         """The scoped queryset of this type, with its annotations unless ``annotate`` is false
         (a list that reads none of them: each costs its joins, in the count too)."""
