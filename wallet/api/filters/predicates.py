@@ -72,9 +72,22 @@ NULL_AWARE = {"isnull", "present", "exact_or_null"}
 FLAG_OPERANDS = {"null": True, "not_null": True, "true": True, "false": False}
 
 
+class _UpperLookup(Lookup):
+    """``UPPER(col::text) <operator> UPPER(operand)``, the form the text indexes serve."""
+
+    operator = ""
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        """The SQL of the condition and its parameters."""
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"UPPER({lhs}::text) {self.operator} UPPER({rhs})", (*lhs_params, *rhs_params)
+
+
 @models.CharField.register_lookup
 @models.TextField.register_lookup
-class UpperLike(Lookup):
+class UpperLike(_UpperLookup):
     """``UPPER(col::text) LIKE UPPER(pattern)``: ``matches`` where the database has ``LIKE``
     with backslash escapes (PostgreSQL).
 
@@ -85,18 +98,12 @@ class UpperLike(Lookup):
     """
 
     lookup_name = "wallet_upper_like"
-    prepare_rhs = False
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
-        """The SQL of the condition and its parameters."""
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"UPPER({lhs}::text) LIKE UPPER({rhs})", (*lhs_params, *rhs_params)
+    operator = "LIKE"
 
 
 @models.CharField.register_lookup
 @models.TextField.register_lookup
-class UpperStartsWith(Lookup):
+class UpperStartsWith(_UpperLookup):
     """``UPPER(col::text) ^@ UPPER(prefix)``: ``_start`` on an id (PostgreSQL).
 
     Only the ``text_pattern_ops`` btree on ``(mode, UPPER(col))`` serves ``^@`` (as a range), not
@@ -105,13 +112,7 @@ class UpperStartsWith(Lookup):
     """
 
     lookup_name = "wallet_upper_starts_with"
-    prepare_rhs = False
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
-        """The SQL of the condition and its parameters."""
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"UPPER({lhs}::text) ^@ UPPER({rhs})", (*lhs_params, *rhs_params)
+    operator = "^@"
 
 
 def condition(
