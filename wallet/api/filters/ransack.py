@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections
 from django.db.models import Q, QuerySet
@@ -34,6 +34,16 @@ RANGE_FILTERS = {
     "updated_at_to": ("updated_at", "lte"),
 }
 _FILTER_KEY = re.compile(r"^filter\[([^\[\]]*)\](?:\[([^\[\]]*)\])?$")
+
+
+class SqlForms(NamedTuple):
+    """How :func:`condition` writes a predicate on this database and attribute: ``matches`` in
+    Python's linear regex form (SQLite), ``matches`` as ``LIKE`` (PostgreSQL, a column), and
+    ``start`` as ``^@`` (PostgreSQL, an id)."""
+
+    python_regex: bool
+    sql_like: bool
+    key_prefix: bool
 
 
 def _split_attributes(text: str, names: Iterable[str]) -> list[str] | None:
@@ -163,16 +173,8 @@ def ransack_condition(
         # PostgreSQL: ``matches`` as ``UPPER(col) LIKE``, which the text indexes serve.
         sql_like = vendor == "postgresql" and not target.json_key
         key_prefix = sql_like and target.key
-        part = _attribute_condition(
-            predicate,
-            name,
-            path,
-            target,
-            raw,
-            negate,
-            parameter,
-            (python_regex, sql_like, key_prefix),
-        )
+        forms = SqlForms(python_regex=python_regex, sql_like=sql_like, key_prefix=key_prefix)
+        part = _attribute_condition(predicate, name, path, target, raw, negate, parameter, forms)
         if part is None:
             return None, many
         result = part if result is None else result | part
@@ -187,24 +189,12 @@ def _attribute_condition(
     raw: str,
     negate: bool,
     parameter: str,
-    forms: tuple[bool, bool, bool],
+    forms: SqlForms,
 ) -> Q | None:
-    """The condition of one predicate on one attribute (None when a list value is empty).
-
-    ``forms``: whether ``matches`` takes Python's linear regex form, whether it runs as
-    ``LIKE``, and whether ``start`` runs as ``^@`` (see :func:`condition`).
-    """
-    python_regex, sql_like, key_prefix = forms
+    """The condition of one predicate on one attribute (None when a list value is empty)."""
 
     def build(value: Any) -> Q:
-        return condition(
-            predicate.lookup,
-            path,
-            value,
-            python_regex=python_regex,
-            sql_like=sql_like,
-            key_prefix=key_prefix,
-        )
+        return condition(predicate.lookup, path, value, **forms._asdict())
 
     if predicate.values == FLAG:
         q = build(FLAG_OPERANDS.get(name))
