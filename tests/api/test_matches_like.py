@@ -8,8 +8,8 @@ from django.http import QueryDict
 
 from tests.factories import CustomerFactory, CustomerPaymentSourceFactory
 from wallet.api.filters import FilterSpec, apply_filters
-from wallet.api.filters.like import like_to_sql
-from wallet.models import CustomerPaymentSource
+from wallet.api.filters.like import like_to_sql, split_literal_prefix
+from wallet.models import Customer, CustomerPaymentSource
 
 pytestmark = pytest.mark.django_db
 SPEC = FilterSpec(
@@ -89,3 +89,67 @@ def test_start_on_an_id_is_a_prefix_operator_only_the_pattern_index_serves(cards
     sql = str(apply_filters(CustomerPaymentSource.objects.all(), params, SPEC).query)
 
     assert 'UPPER("wallet_customerpaymentsource"."customer_id"::text) ^@ UPPER(' in sql
+
+
+def test_split_literal_prefix_stops_at_the_first_wildcard_and_resolves_escapes():
+    assert split_literal_prefix("SRC%986") == ("SRC", "%986")
+    assert split_literal_prefix("a\\%b_c%") == ("a%b", "_c%")
+    assert split_literal_prefix("%986") == ("", "%986")
+    assert split_literal_prefix("plain") == ("plain", "")
+
+
+def test_a_pattern_whose_prefix_and_rest_overlap_matches_as_a_whole(cards):
+    CustomerPaymentSourceFactory(customer=cards, reference="ABC")
+    CustomerPaymentSourceFactory(customer=cards, reference="abXbc")
+
+    assert found("AB%BC") == {"abXbc"}
+    assert found("a_%c") == {"ABC", "abXbc"}
+
+
+def test_does_not_match_with_a_literal_prefix_keeps_the_other_rows(cards):
+    params = QueryDict(mutable=True)
+    params["filter[q][reference_does_not_match]"] = "50%off"
+    queryset = apply_filters(CustomerPaymentSource.objects.all(), params, SPEC)
+
+    assert set(queryset.values_list("reference", flat=True)) == {"ends\\", "ends\\x", "Case"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's LIKE")
+def test_a_literal_prefix_goes_to_the_prefix_index_and_the_rest_to_the_trigram_index(cards):
+    params = QueryDict("filter[q][reference_matches]=SRC%25986")
+    queryset = apply_filters(CustomerPaymentSource.objects.all(), params, SPEC)
+    sql, sql_params = queryset.query.sql_with_params()
+
+    column = 'UPPER("wallet_customerpaymentsource"."reference"::text)'
+    assert f"{column} ^@ UPPER(%s) AND {column} LIKE UPPER(%s)" in sql
+    # The whole pattern is checked where no index can take it (its prefix's trigrams are in
+    # nearly every row of a large table).
+    assert f"({column} LIKE UPPER(%s)) IS TRUE" in sql
+    assert sql_params == ("SRC", "%986", "SRC%986")
+
+
+def test_start_on_a_text_column_is_a_literal_case_insensitive_prefix(cards):
+    assert started("50%", "reference") == {"50%off"}
+    assert started("ENDS\\", "reference") == {"ends\\", "ends\\x"}
+    assert started("_", "reference") == set()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's ^@")
+def test_start_on_any_text_column_is_the_prefix_operator(cards):
+    params = QueryDict("filter[q][reference_start]=SRC-00")
+    sql = str(apply_filters(CustomerPaymentSource.objects.all(), params, SPEC).query)
+
+    assert 'UPPER("wallet_customerpaymentsource"."reference"::text) ^@ UPPER(' in sql
+    assert "LIKE" not in sql
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's LIKE")
+def test_a_pattern_on_a_column_without_a_trigram_index_stays_whole(db):
+    # A status has a few values: the planner estimates the whole pattern from their
+    # frequencies, where three conditions would multiply into a far too small guess.
+    params = QueryDict("filter[q][status_matches]=rep%25eat")
+    spec = FilterSpec(fields={"status": "status"})
+    sql = str(apply_filters(Customer.objects.all(), params, spec).query)
+
+    assert 'UPPER("wallet_customer"."status"::text) LIKE UPPER(' in sql
+    assert "^@" not in sql and "IS TRUE" not in sql

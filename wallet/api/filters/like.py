@@ -43,3 +43,21 @@ def like_to_sql(pattern: str) -> str:
     for char in pattern:
         escaped = not escaped and char == "\\"
     return pattern + "\\" if escaped else pattern
+
+
+def split_literal_prefix(pattern: str) -> tuple[str, str]:
+    """A LIKE pattern as its literal prefix (escapes resolved) and the rest of the pattern,
+    from its first wildcard on: ``'SRC%986'`` is ``('SRC', '%986')``, ``'a\\%b_c'`` is
+    ``('a%b', '_c')``; a pattern without wildcards is all prefix."""
+    prefix: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char in "%_":
+            return "".join(prefix), pattern[index:]
+        if char == "\\":
+            index += 1
+            char = pattern[index] if index < len(pattern) else "\\"
+        prefix.append(char)
+        index += 1
+    return "".join(prefix), ""

@@ -1,5 +1,6 @@
 """The Ransack predicate table and the ``Q`` condition each predicate builds."""
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -7,7 +8,7 @@ from django.db import models
 from django.db.models import Lookup, Q
 
 from wallet.api.filters.fields import Target
-from wallet.api.filters.like import like_to_regex, like_to_sql
+from wallet.api.filters.like import like_to_regex, like_to_sql, split_literal_prefix
 
 ONE, LIST, ANY, ALL, FLAG, JSON = "one", "list", "any", "all", "flag", "json"
 
@@ -85,6 +86,32 @@ class _UpperLookup(Lookup):
         return f"UPPER({lhs}::text) {self.operator} UPPER({rhs})", (*lhs_params, *rhs_params)
 
 
+_TRIGRAM_INDEXES = """
+SELECT t.relname, pg_get_expr(i.indexprs, i.indrelid)
+FROM pg_index i
+JOIN pg_class t ON t.oid = i.indrelid
+JOIN pg_class x ON x.oid = i.indexrelid
+JOIN pg_am am ON am.oid = x.relam
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE am.amname = 'gin' AND i.indexprs IS NOT NULL AND n.nspname = current_schema()
+"""
+_UPPER_COLUMN = re.compile(r'^upper\(\(?"?(\w+)"?\)?(?:::text)?\)$')
+_trigram_columns: dict[str, frozenset[tuple[str, str]]] = {}
+
+
+def has_trigram_index(connection: Any, field: models.Field) -> bool:
+    """Whether PostgreSQL has a GIN index on ``UPPER(column)`` of ``field`` (a trigram index of
+    the search migrations). The catalog is read once per database alias and process."""
+    columns = _trigram_columns.get(connection.alias)
+    if columns is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_TRIGRAM_INDEXES)
+            found = [(table, _UPPER_COLUMN.match(expr or "")) for table, expr in cursor.fetchall()]
+        columns = frozenset((table, match.group(1)) for table, match in found if match)
+        _trigram_columns[connection.alias] = columns
+    return (field.model._meta.db_table, field.column) in columns
+
+
 @models.CharField.register_lookup
 @models.TextField.register_lookup
 class UpperLike(_UpperLookup):
@@ -100,15 +127,38 @@ class UpperLike(_UpperLookup):
     lookup_name = "wallet_upper_like"
     operator = "LIKE"
 
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        """The SQL of the condition; a pattern with a literal prefix is split between indexes.
+
+        ``SRC%986`` reads as ``^@ 'SRC'`` (the prefix btree, as a range the planner can
+        estimate), ``LIKE '%986'`` (the trigram index) and the whole pattern as a check no
+        index serves (``(… LIKE …) IS TRUE``): prefixes are often shared by every row, and a
+        trigram scan of ``SRC`` reads the index entries of the whole table.
+        """
+        prefix, rest = split_literal_prefix(self.rhs)
+        target = getattr(self.lhs, "target", None)
+        if not prefix or not rest or target is None or not has_trigram_index(connection, target):
+            # No trigram index to spare (a status, say): the whole pattern estimates best.
+            return super().as_sql(compiler, connection)
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        column = f"UPPER({lhs}::text)"
+        sql = (
+            f"({column} ^@ UPPER(%s) AND {column} LIKE UPPER(%s) "
+            f"AND ({column} LIKE UPPER(%s)) IS TRUE)"
+        )
+        unanchored = rest if rest.startswith("%") else "%" + rest
+        return sql, (*lhs_params, prefix, *lhs_params, unanchored, *lhs_params, self.rhs)
+
 
 @models.CharField.register_lookup
 @models.TextField.register_lookup
 class UpperStartsWith(_UpperLookup):
-    """``UPPER(col::text) ^@ UPPER(prefix)``: ``_start`` on an id (PostgreSQL).
+    """``UPPER(col::text) ^@ UPPER(prefix)``: ``_start`` (PostgreSQL).
 
-    Only the ``text_pattern_ops`` btree on ``(mode, UPPER(col))`` serves ``^@`` (as a range), not
-    the trigram index: ids are short and alike, and a trigram bitmap of a prefix such as
-    ``c00000c2`` reads most of the table where the range reads the matches.
+    Only the ``text_pattern_ops`` btree on ``(mode, UPPER(col))`` serves ``^@`` (as a range whose
+    rows the planner estimates from the column's statistics), not the trigram index: prefixes
+    are often alike (ids, ``XXXX-XXXX-…`` names, ``tok_`` tokens), and a trigram bitmap of a
+    prefix such as ``c00000c2`` reads most of the table where the range reads the matches.
     """
 
     lookup_name = "wallet_upper_starts_with"
@@ -122,18 +172,17 @@ def condition(
     *,
     python_regex: bool = False,
     sql_like: bool = False,
-    key_prefix: bool = False,
 ) -> Q:
     """The positive condition of one predicate on one path.
 
-    ``matches`` is ``UPPER(col) LIKE UPPER(pattern)`` with ``sql_like`` (PostgreSQL, a column
-    of text), else a case-insensitive regular expression (``python_regex``: in the linear form
-    Python's engine needs, for SQLite's ``REGEXP``). With ``key_prefix`` (PostgreSQL, an id)
-    ``start`` is ``UPPER(col) ^@ UPPER(prefix)``.
+    With ``sql_like`` (PostgreSQL, a column of text) ``matches`` is ``UPPER(col) LIKE
+    UPPER(pattern)`` and ``start`` is ``UPPER(col) ^@ UPPER(prefix)``; elsewhere ``matches`` is
+    a case-insensitive regular expression (``python_regex``: in the linear form Python's engine
+    needs, for SQLite's ``REGEXP``).
     """
     if lookup == "like" and sql_like:
         return Q(**{f"{path}__{UpperLike.lookup_name}": like_to_sql(value)})
-    if lookup == "istartswith" and key_prefix:
+    if lookup == "istartswith" and sql_like:
         return Q(**{f"{path}__{UpperStartsWith.lookup_name}": value})
     if lookup == "like":
         return Q(**{f"{path}__iregex": like_to_regex(value, python=python_regex)})

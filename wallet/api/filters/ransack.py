@@ -38,12 +38,11 @@ _FILTER_KEY = re.compile(r"^filter\[([^\[\]]*)\](?:\[([^\[\]]*)\])?$")
 
 class SqlForms(NamedTuple):
     """How :func:`condition` writes a predicate on this database and attribute: ``matches`` in
-    Python's linear regex form (SQLite), ``matches`` as ``LIKE`` (PostgreSQL, a column), and
-    ``start`` as ``^@`` (PostgreSQL, an id)."""
+    Python's linear regex form (SQLite), or ``matches`` as ``LIKE`` and ``start`` as ``^@``
+    (PostgreSQL, a column)."""
 
     python_regex: bool
     sql_like: bool
-    key_prefix: bool
 
 
 def _split_attributes(text: str, names: Iterable[str]) -> list[str] | None:
@@ -172,8 +171,7 @@ def ransack_condition(
     for path, target in zip(paths, targets, strict=True):
         # PostgreSQL: ``matches`` as ``UPPER(col) LIKE``, which the text indexes serve.
         sql_like = vendor == "postgresql" and not target.json_key
-        key_prefix = sql_like and target.key
-        forms = SqlForms(python_regex=python_regex, sql_like=sql_like, key_prefix=key_prefix)
+        forms = SqlForms(python_regex=python_regex, sql_like=sql_like)
         part = _attribute_condition(predicate, name, path, target, raw, negate, parameter, forms)
         if part is None:
             return None, many
