@@ -1,9 +1,10 @@
-"""``meta.record_count`` of a filtered list without a count query where none is needed.
+"""``meta.record_count`` of a filtered list without a count query of its own.
 
-A first page (or any page) that is not full holds the last match: the count is the rows before
-it plus its own, exact, and no ``COUNT`` runs. On PostgreSQL a filter the planner expects to
-match at least ``ESTIMATE_FLOOR`` rows is not counted either: the planner's estimate answers,
-flagged ``record_count_is_estimate``; a customer's own list stays exact.
+On SQLite a first page (or any page) that is not full holds the last match: the count is the
+rows before it plus its own, exact, and no ``COUNT`` runs. On PostgreSQL the one query that
+picks the page's ids counts the matches too (up to the cap), and a filter the planner expects
+to match at least ``ESTIMATE_FLOOR`` rows is not counted at all: the planner's estimate
+answers, flagged ``record_count_is_estimate``; a customer's own list stays exact.
 """
 
 import pytest
@@ -27,6 +28,15 @@ def counts_of(captured: CaptureQueriesContext) -> list[str]:
     ]
 
 
+def assert_no_count_of_its_own(captured: CaptureQueriesContext) -> None:
+    """No ``COUNT`` ran besides the one that picks the page's ids (PostgreSQL)."""
+    counts = [sql for sql in counts_of(captured) if "COUNT(" in sql.upper()]
+    if connection.vendor == "postgresql":
+        assert len(counts) == 1 and "ARRAY_AGG" in counts[0], counts
+    else:
+        assert counts == []
+
+
 @pytest.fixture
 def orders(db):
     """Seven orders, five of them with the reference ``MANY``."""
@@ -42,7 +52,7 @@ def test_a_first_page_that_is_not_full_is_the_count(api_client, orders):
 
     assert response.doc["meta"] == {"record_count": 5, "page_count": 1}
     assert "last" in response.doc["links"]
-    assert counts_of(captured) == []
+    assert_no_count_of_its_own(captured)
 
 
 def test_a_later_page_that_is_not_full_is_the_count(api_client, orders):
@@ -53,7 +63,7 @@ def test_a_later_page_that_is_not_full_is_the_count(api_client, orders):
 
     assert len(response.doc["data"]) == 1
     assert response.doc["meta"] == {"record_count": 5, "page_count": 3}
-    assert counts_of(captured) == []
+    assert_no_count_of_its_own(captured)
 
 
 def test_a_full_page_is_counted(api_client, orders):
@@ -78,7 +88,7 @@ def test_no_match_is_a_count_of_zero(api_client, orders):
         response = api_client.get("/api/orders?filter[q][reference_eq]=NONE")
 
     assert response.doc["meta"] == {"record_count": 0, "page_count": 0}
-    assert counts_of(captured) == []
+    assert_no_count_of_its_own(captured)
 
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="planner estimate")

@@ -191,6 +191,40 @@ def test_a_filtered_count_under_the_cap_is_exact(api_client, orders, monkeypatch
     assert "last" in response.doc["links"]
 
 
+def test_a_filtered_list_pages_in_its_sort_order_at_every_page_number(api_client, orders):
+    everything = api_client.get("/api/orders?sort=-reference&page[size]=25").doc["data"]
+    expected = [item["id"] for item in everything if item["attributes"]["reference"] != "REF-0"]
+
+    pages = [
+        api_client.get(
+            f"/api/orders?filter[q][reference_not_eq]=REF-0&sort=-reference"
+            f"&page[size]=4&page[number]={number}"
+        ).doc
+        for number in (1, 2, 3)
+    ]
+
+    assert [item["id"] for page in pages for item in page["data"]] == expected
+    assert all(page["meta"] == {"record_count": 9, "page_count": 3} for page in pages)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's ARRAY_AGG")
+def test_a_filtered_list_counts_and_picks_its_page_ids_in_one_query(api_client, orders):
+    with CaptureQueriesContext(connection) as captured:
+        response = api_client.get("/api/orders?filter[q][reference_eq]=REF-1&page[size]=2")
+
+    matching = Order.objects.filter(reference="REF-1").order_by("-created_at", "pk")
+    assert [item["id"] for item in response.doc["data"]] == [o.pk for o in matching[:2]]
+    assert response.doc["meta"] == {"record_count": 3, "page_count": 2}
+    queries = [q["sql"] for q in captured.captured_queries]
+    order_queries = [sql for sql in queries if 'FROM "wallet_order"' in sql]
+    counting = [sql for sql in order_queries if "COUNT(" in sql]
+    assert len(counting) == 1 and "ARRAY_AGG" in counting[0]
+    assert f"LIMIT {pagination.COUNT_CAP + 1}" in counting[0]
+    pages = [sql for sql in order_queries if "LIMIT" in sql and sql not in counting]
+    # The page is read by id: no walk of the list's index to reach the matches.
+    assert len(pages) == 1 and '"wallet_order"."id" IN (' in pages[0]
+
+
 def test_an_unfiltered_list_is_counted_exactly_past_the_cap(api_client, orders, monkeypatch):
     monkeypatch.setattr(pagination, "COUNT_CAP", 5)
 

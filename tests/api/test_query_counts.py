@@ -5,6 +5,7 @@ route itself: one per record lookup, two per page (count + rows), one per includ
 """
 
 import pytest
+from django.db import connection
 
 from tests import factories
 from wallet import services
@@ -24,6 +25,10 @@ def build(count, customer, gateway):
     return source
 
 
+# A filtered list whose first page is not full: on SQLite that page is its own count; on
+# PostgreSQL the planner's estimate, the query that counts the matches and picks the page's ids,
+# and the page read by those ids.
+FILTERED_PAGE = 3 if connection.vendor == "postgresql" else 1
 # (path, queries beyond the caller's identification)
 ROUTES = [
     ("/api/customer_payment_sources/{source}", 1),
@@ -35,7 +40,7 @@ ROUTES = [
     ("/api/customer_payment_sources?include=payment_source", 3),
     ("/api/customer_payment_sources?include=versions", 3),
     ("/api/customer_payment_sources?include=customer,payment_source.order.customer,versions", 7),
-    ("/api/customer_payment_sources?filter[q][name_cont]=XXXX&sort=-created_at", 1),
+    ("/api/customer_payment_sources?filter[q][name_cont]=XXXX&sort=-created_at", FILTERED_PAGE),
     ("/api/external_payments", 2),
     ("/api/external_payments?include=order,payment_gateway,wallet,versions", 6),
     ("/api/external_payments?include=wallet.customer,order.available_customer_payment_sources", 6),
@@ -96,7 +101,6 @@ def test_query_count_per_route(api_client, dataset, django_assert_num_queries, p
     ],
 )
 def test_query_count_does_not_grow_with_page_size(api_client, customer, gateway, path):
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     build(5, customer, gateway)

@@ -7,12 +7,14 @@ Large lists never scan (the README's "Lists at scale"):
 
 - ``meta.record_count`` of a filtered list is exact up to :data:`COUNT_CAP` (10,000) matching
   rows; beyond it the count stops there and answers the cap with
-  ``meta.record_count_is_estimate: true`` (and no ``links.last``). A first page that is not
-  full is its own count (no count query). Where PostgreSQL's planner expects at least
-  :data:`ESTIMATE_FLOOR` (15,000) matches, nothing is counted: ``record_count`` is the
-  planner's estimate, flagged the same way. Unfiltered lists and a customer's own records are
-  counted exactly (an unfiltered list from the optional trigger-kept counts of
-  :mod:`wallet.record_counts` when they are on).
+  ``meta.record_count_is_estimate: true`` (and no ``links.last``). On PostgreSQL one query
+  counts the matches up to the cap and picks the page's ids among them, whatever index finds
+  them (a walk of the sort index could read most of the table to reach matches that sit deep
+  in its order); elsewhere a first page that is not full is its own count. Where the planner
+  expects at least :data:`ESTIMATE_FLOOR` (15,000) matches, nothing is counted: the page walks
+  the sort index and ``record_count`` is the planner's estimate, flagged the same way.
+  Unfiltered lists and a customer's own records are counted exactly (an unfiltered list from
+  the optional trigger-kept counts of :mod:`wallet.record_counts` when they are on).
 - Every page-number list also takes ``page[after]=<cursor>``: a keyset seek on the list's
   sort key with the id as tiebreak, ``links.next`` carrying the next cursor (opaque), no
   count. Its pages answer ``meta.page_size`` only.
@@ -36,7 +38,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connections
-from django.db.models import Field, Model, Q, QuerySet
+from django.db.models import F, Field, Model, Q, QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -324,16 +326,69 @@ def planned_rows(queryset: QuerySet) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def filtered_count(queryset: QuerySet) -> tuple[int, bool]:
-    """The ``record_count`` of a filtered list and whether it is an estimate.
+def counted_page_ids(
+    queryset: QuerySet, offset: int, size: int, cap: int | None = None
+) -> tuple[int, list[Any]]:
+    """PostgreSQL: the rows of ``queryset`` counted up to ``cap`` (:data:`COUNT_CAP`) + 1, and
+    the ids of the page at ``offset`` among them, in one query that reads at most ``cap`` + 1
+    matches (``SELECT COUNT(*), (ARRAY_AGG(id ORDER BY <sort>))[…] FROM (… LIMIT cap + 1)``).
 
-    The planner's estimate where it expects at least :data:`ESTIMATE_FLOOR` matches (nothing is
-    counted), else :func:`capped_count`.
+    The matches are gathered by whichever index finds them, then sorted. Unlike a walk of the
+    list's sort index, that costs the same wherever the matches sit in the sort order:
+    references and ids grow with ``created_at``, so a walk from the newest row may read most
+    of the table before it meets a selective filter's matches. The ids are the page only when
+    the count is at most ``cap``.
+    """
+    cap = COUNT_CAP if cap is None else cap
+    ordering = _ordering(queryset)
+    columns = {"page_row_id": F("pk")}
+    columns.update({f"page_key_{i}": F(item.lstrip("-")) for i, item in enumerate(ordering)})
+    matches = queryset.order_by().values(**columns)[: cap + 1]
+    inner_sql, inner_params = matches.query.sql_with_params()
+    order_sql = ", ".join(
+        f'"page_key_{i}" {"DESC" if item.startswith("-") else "ASC"}'
+        for i, item in enumerate(ordering)
+    )
+    # Only aliases and directions are formatted in; every value is a parameter.
+    sql = (
+        f'SELECT COUNT(*), (ARRAY_AGG("page_row_id" ORDER BY {order_sql}))[%s:%s] '  # noqa: S608
+        f"FROM ({inner_sql}) AS matches"
+    )
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, (offset + 1, offset + size, *inner_params))
+        count, ids = cursor.fetchone()
+    return count, list(ids or [])
+
+
+def _filtered_page(
+    queryset: QuerySet, offset: int, size: int
+) -> tuple[int, bool, list[Model] | None]:
+    """A filtered list's ``record_count``, whether it is an estimate, and the page rows (``None``
+    where the page is past :data:`MAX_OFFSET`, not read).
+
+    - Where PostgreSQL's planner expects at least :data:`ESTIMATE_FLOOR` matches, nothing is
+      counted: the page walks the list's sort index, and the count is the planner's (exact if
+      the page is the last one).
+    - Elsewhere on PostgreSQL, :func:`counted_page_ids` counts the matches up to the cap and
+      picks the page's ids among them; the page is read by id. Past the cap, the page walks
+      the sort index as above and the count is the cap, flagged.
+    - On other databases, the page, then (when it is full) :func:`capped_count`.
     """
     planned = planned_rows(queryset)
-    if planned is not None and planned >= max(ESTIMATE_FLOOR, COUNT_CAP + 1):
-        return planned, True
-    return capped_count(queryset)
+    readable = offset <= MAX_OFFSET
+    if planned is not None and planned < max(ESTIMATE_FLOOR, COUNT_CAP + 1):
+        count, ids = counted_page_ids(queryset, offset, size)
+        if count <= COUNT_CAP:
+            return count, False, list(queryset.filter(pk__in=ids)[:size]) if ids else []
+        count, estimate = COUNT_CAP, True
+    elif planned is not None:
+        count, estimate = planned, True
+    rows = list(queryset[offset : offset + size]) if readable else None
+    if rows is not None and len(rows) < size and (rows or offset == 0):
+        return offset + len(rows), False, rows  # the page holds the last match
+    if planned is None:
+        count, estimate = capped_count(queryset)
+    return count, estimate, rows
 
 
 def paginate_numbers(
@@ -344,13 +399,12 @@ def paginate_numbers(
     total: int | None = None,
     exact: bool = False,
 ) -> tuple[list[Model], dict[str, Any], dict[str, str]]:
-    """One page of ``queryset``: the rows, ``meta`` and ``links`` (two queries).
+    """One page of ``queryset``: the rows, ``meta`` and ``links``.
 
     ``total``, when given, is the row count of ``queryset`` and replaces the count (so do the
-    kept counts of :mod:`wallet.record_counts` for a mode-wide list). A filtered list reads its
-    page first: a first page that is not full is the whole list; else it is counted by
-    :func:`filtered_count`. ``exact`` (a customer's own records) and unfiltered lists count
-    every row.
+    kept counts of :mod:`wallet.record_counts` for a mode-wide list). A filtered list is paged
+    and counted by :func:`_filtered_page`. ``exact`` (a customer's own records) and unfiltered
+    lists count every row.
     With ``page[after]`` the page is a keyset seek (:func:`paginate_after`).
     """
     _check_keys(query_params, {NUMBER, SIZE, AFTER})
@@ -372,12 +426,7 @@ def paginate_numbers(
     elif exact or not any(key.startswith("filter") for key in query_params):
         count = queryset.count()  # a customer's own records, an unfiltered list: exact
     else:
-        if offset <= MAX_OFFSET:
-            rows = list(queryset[offset : offset + size])
-        if rows is not None and len(rows) < size and (rows or offset == 0):
-            count = offset + len(rows)  # the page holds the last match: no count to run
-        else:
-            count, estimate = filtered_count(queryset)
+        count, estimate, rows = _filtered_page(queryset, offset, size)
     page_count = ceil(count / size)
     if offset > MAX_OFFSET and (estimate or offset < count):
         raise bad_parameter(
