@@ -97,6 +97,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The wallet's queries take milliseconds. PostgreSQL compiles any query whose estimated cost
+    # passes jit_above_cost (an estimate a filter at a million rows easily reaches) at 20-450 ms
+    # a query: JIT serves long analytical queries, not these.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 CACHES = {"default": env.cache("CACHE_URL")}
 if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
     # A Redis that accepts connections but never answers costs each call at most this long

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,3 +94,13 @@ def test_wallet_migrations_use_the_swappable_user_model():
     assert "to=settings.AUTH_USER_MODEL" in sources
     assert "'auth.user'" not in sources.lower()
     assert '"auth.user"' not in sources.lower()
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
+def test_the_wallets_postgresql_connections_do_not_jit_compile_queries():
+    # A filter at a million rows is estimated past jit_above_cost: compiling it cost 20-450 ms
+    # for a query that runs in a few.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
