@@ -221,8 +221,10 @@ def test_a_filtered_list_counts_and_picks_its_page_ids_in_one_query(api_client, 
     assert len(counting) == 1 and "ARRAY_AGG" in counting[0]
     assert f"LIMIT {pagination.COUNT_CAP + 1}" in counting[0]
     pages = [sql for sql in order_queries if "LIMIT" in sql and sql not in counting]
-    # The page is read by id: no walk of the list's index to reach the matches.
+    # The page is read by id (no walk of the list's index to reach the matches), without the
+    # filter, whose index the planner could otherwise take to reach these few rows.
     assert len(pages) == 1 and '"wallet_order"."id" IN (' in pages[0]
+    assert "REF-1" not in pages[0]
 
 
 def test_an_unfiltered_list_is_counted_exactly_past_the_cap(api_client, orders, monkeypatch):

@@ -361,10 +361,11 @@ def counted_page_ids(
 
 
 def _filtered_page(
-    queryset: QuerySet, offset: int, size: int
+    queryset: QuerySet, offset: int, size: int, unfiltered: QuerySet | None = None
 ) -> tuple[int, bool, list[Model] | None]:
     """A filtered list's ``record_count``, whether it is an estimate, and the page rows (``None``
-    where the page is past :data:`MAX_OFFSET`, not read).
+    where the page is past :data:`MAX_OFFSET`, not read). ``unfiltered`` is the list before
+    its filters (its scope): the page read by id is read from it.
 
     - Where PostgreSQL's planner expects at least :data:`ESTIMATE_FLOOR` matches, nothing is
       counted: the page walks the list's sort index, and the count is the planner's (exact if
@@ -379,7 +380,11 @@ def _filtered_page(
     if planned is not None and planned < max(ESTIMATE_FLOOR, COUNT_CAP + 1):
         count, ids = counted_page_ids(queryset, offset, size)
         if count <= COUNT_CAP:
-            return count, False, list(queryset.filter(pk__in=ids)[:size]) if ids else []
+            # Without the filters, which are the matches' and would let the planner reach these
+            # few ids through a filter's index (all its matches) instead of the primary key.
+            source = queryset if unfiltered is None else unfiltered
+            page = source.filter(pk__in=ids).order_by(*_ordering(queryset))[:size]
+            return count, False, list(page) if ids else []
         count, estimate = COUNT_CAP, True
     elif planned is not None:
         count, estimate = planned, True
@@ -398,6 +403,7 @@ def paginate_numbers(
     *,
     total: int | None = None,
     exact: bool = False,
+    unfiltered: QuerySet | None = None,
 ) -> tuple[list[Model], dict[str, Any], dict[str, str]]:
     """One page of ``queryset``: the rows, ``meta`` and ``links``.
 
@@ -426,7 +432,7 @@ def paginate_numbers(
     elif exact or not any(key.startswith("filter") for key in query_params):
         count = queryset.count()  # a customer's own records, an unfiltered list: exact
     else:
-        count, estimate, rows = _filtered_page(queryset, offset, size)
+        count, estimate, rows = _filtered_page(queryset, offset, size, unfiltered)
     page_count = ceil(count / size)
     if offset > MAX_OFFSET and (estimate or offset < count):
         raise bad_parameter(
@@ -517,6 +523,7 @@ class JsonApiPagination(BasePagination):
                 url,
                 total=view.known_total(),
                 exact=view.access.scope.is_customer,  # a customer's own records: never capped
+                unfiltered=getattr(view, "unfiltered_queryset", None),
             )
         return rows
 

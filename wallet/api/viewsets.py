@@ -79,6 +79,7 @@ class ResourceViewSet(GenericViewSet):
     lookup_value_converter = "str"
     resource: ClassVar[Resource]
     relationship_name: str = ""  # the relationship of a related or linkage route (router)
+    unfiltered_queryset: QuerySet | None = None  # a list's scope before its filters
 
     @classmethod
     def for_resource(cls, resource: Resource) -> type["ResourceViewSet"]:
@@ -305,6 +306,7 @@ class ResourceViewSet(GenericViewSet):
     def list_document(self, ctx: Context, queryset: QuerySet) -> Response:
         """A filtered, sorted page of ``queryset`` as a list document with meta and links."""
         cast(JsonApiPagination, self.paginator).check_parameters(self.request, self)
+        self.unfiltered_queryset = queryset  # the scope, for a page read by id
         rows = self.paginate_queryset(self.filter_queryset(queryset))
         document = build_document(self.listed_resource(), rows, ctx, many=True)
         return self.get_paginated_response(document)
