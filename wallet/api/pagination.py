@@ -182,23 +182,22 @@ def planned_rows(queryset: QuerySet) -> int | None:
 
 
 def counted_page_ids(
-    queryset: QuerySet, offset: int, size: int, cap: int | None = None
+    queryset: QuerySet, ordering: list[str], offset: int, size: int
 ) -> tuple[int, list[Any]]:
-    """PostgreSQL: the rows of ``queryset`` counted up to ``cap`` (:data:`COUNT_CAP`) + 1, and
-    the ids of the page at ``offset`` among them, in one query that reads at most ``cap`` + 1
-    matches (``SELECT COUNT(*), (ARRAY_AGG(id ORDER BY <sort>))[…] FROM (… LIMIT cap + 1)``).
+    """PostgreSQL: the rows of ``queryset`` counted up to :data:`COUNT_CAP` + 1, and the ids of
+    the page at ``offset`` under ``ordering`` (:func:`~wallet.api.cursors.list_ordering`) among
+    them, in one query that reads at most the cap + 1 matches
+    (``SELECT COUNT(*), (ARRAY_AGG(id ORDER BY <sort>))[…] FROM (… LIMIT cap + 1)``).
 
     The matches are gathered by whichever index finds them, then sorted. Unlike a walk of the
     list's sort index, that costs the same wherever the matches sit in the sort order:
     references and ids grow with ``created_at``, so a walk from the newest row may read most
     of the table before it meets a selective filter's matches. The ids are the page only when
-    the count is at most ``cap``.
+    the count is at most the cap.
     """
-    cap = COUNT_CAP if cap is None else cap
-    ordering = list_ordering(queryset)
     columns = {"page_row_id": F("pk")}
     columns.update({f"page_key_{i}": F(item.lstrip("-")) for i, item in enumerate(ordering)})
-    matches = queryset.order_by().values(**columns)[: cap + 1]
+    matches = queryset.order_by().values(**columns)[: COUNT_CAP + 1]
     inner_sql, inner_params = matches.query.sql_with_params()
     order_sql = ", ".join(
         f'"page_key_{i}" {"DESC" if item.startswith("-") else "ASC"}'
@@ -233,12 +232,13 @@ def _filtered_page(
     planned = planned_rows(queryset)
     readable = offset <= MAX_OFFSET
     if planned is not None and planned < max(ESTIMATE_FLOOR, COUNT_CAP + 1):
-        count, ids = counted_page_ids(queryset, offset, size)
+        ordering = list_ordering(queryset)
+        count, ids = counted_page_ids(queryset, ordering, offset, size)
         if count <= COUNT_CAP:
             # Without the filters, which are the matches' and would let the planner reach these
             # few ids through a filter's index (all its matches) instead of the primary key.
             source = queryset if unfiltered is None else unfiltered
-            page = source.filter(pk__in=ids).order_by(*list_ordering(queryset))[:size]
+            page = source.filter(pk__in=ids).order_by(*ordering)[:size]
             return count, False, list(page) if ids else []
         count, estimate = COUNT_CAP, True
     elif planned is not None:

@@ -169,7 +169,8 @@ def ransack_condition(
     python_regex = vendor == "sqlite"
     result: Q | None = None
     for path, target in zip(paths, targets, strict=True):
-        # PostgreSQL: ``matches`` as ``UPPER(col) LIKE``, which the text indexes serve.
+        # PostgreSQL: ``matches`` as ``UPPER(col) LIKE`` and ``start`` as ``UPPER(col) ^@``,
+        # which the text indexes serve.
         sql_like = vendor == "postgresql" and not target.json_key
         forms = SqlForms(python_regex=python_regex, sql_like=sql_like)
         part = _attribute_condition(predicate, name, path, target, raw, negate, parameter, forms)
