@@ -23,26 +23,20 @@ SHORT = {
 JOINED = {"wallet_customer": "email", "wallet_order": "number"}
 
 
-def _prefix_index(table: str, column: str, *, mode: bool) -> str:
+def _prefix_index(table: str, column: str, *, mode: bool) -> tuple[str, str]:
+    """(index name, CREATE INDEX statement) of the prefix index of ``table.column``."""
     name = f"wallet_{SHORT[table]}_{column[:16]}_prefix"
     columns = f"(UPPER({column}::text)) text_pattern_ops"
-    return f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({'mode, ' if mode else ''}{columns})"
+    return name, (
+        f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({'mode, ' if mode else ''}{columns})"
+    )
 
 
 def _statements() -> list[tuple[str, str]]:
     """(index name, CREATE INDEX statement) of every index this migration creates."""
-    statements = [
-        (
-            f"wallet_{SHORT[table]}_reference_origin_prefix",
-            _prefix_index(table, "reference_origin", mode=True),
-        )
-        for table in SHORT
+    return [_prefix_index(table, "reference_origin", mode=True) for table in SHORT] + [
+        _prefix_index(table, column, mode=False) for table, column in JOINED.items()
     ]
-    statements += [
-        (f"wallet_{SHORT[table]}_{column}_prefix", _prefix_index(table, column, mode=False))
-        for table, column in JOINED.items()
-    ]
-    return statements
 
 
 def create_indexes(apps, schema_editor):
@@ -50,7 +44,8 @@ def create_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for table, column in JOINED.items():
-        schema_editor.execute(f"DROP INDEX IF EXISTS wallet_{SHORT[table]}_{column}_prefix")
+        name, _statement = _prefix_index(table, column, mode=True)
+        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
     for _name, statement in _statements():
         schema_editor.execute(statement)
     # The statistics of the new expression come from ANALYZE; until then the planner guesses.
@@ -65,7 +60,8 @@ def drop_indexes(apps, schema_editor):
     for name, _statement in _statements():
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
     for table, column in JOINED.items():
-        schema_editor.execute(_prefix_index(table, column, mode=True))
+        _name, statement = _prefix_index(table, column, mode=True)
+        schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
