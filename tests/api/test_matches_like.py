@@ -2,6 +2,8 @@
 ``UPPER(col) LIKE UPPER(pattern)`` form the trigram and pattern indexes of every text column
 serve (``tests/test_scale_indexes.py`` checks the plans)."""
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.http import QueryDict
@@ -17,11 +19,18 @@ SPEC = FilterSpec(
 )
 
 
+def filtered(params: dict[str, str], queryset: Any = None, spec: FilterSpec = SPEC) -> Any:
+    """The saved cards (or ``queryset``) that the filter parameters select."""
+    query = QueryDict(mutable=True)
+    query.update(params)
+    if queryset is None:
+        queryset = CustomerPaymentSource.objects.all()
+    return apply_filters(queryset, query, spec)
+
+
 def found(pattern: str, attribute: str = "reference") -> set[str]:
     """The references of the saved cards ``{attribute}_matches=pattern`` selects."""
-    params = QueryDict(mutable=True)
-    params[f"filter[q][{attribute}_matches]"] = pattern
-    queryset = apply_filters(CustomerPaymentSource.objects.all(), params, SPEC)
+    queryset = filtered({f"filter[q][{attribute}_matches]": pattern})
     return set(queryset.values_list("reference", flat=True))
 
 
@@ -61,8 +70,7 @@ def test_like_to_sql_escapes_only_a_lone_trailing_backslash():
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's LIKE")
 def test_matches_is_upper_like_on_postgresql(cards):
-    params = QueryDict("filter[q][reference_matches]=50%25off")
-    sql = str(apply_filters(CustomerPaymentSource.objects.all(), params, SPEC).query)
+    sql = str(filtered({"filter[q][reference_matches]": "50%off"}).query)
 
     assert 'UPPER("wallet_customerpaymentsource"."reference"::text) LIKE UPPER(' in sql
     assert "~*" not in sql
@@ -70,9 +78,7 @@ def test_matches_is_upper_like_on_postgresql(cards):
 
 def started(prefix: str, attribute: str) -> set[str]:
     """The references of the saved cards ``{attribute}_start=prefix`` selects."""
-    params = QueryDict(mutable=True)
-    params[f"filter[q][{attribute}_start]"] = prefix
-    queryset = apply_filters(CustomerPaymentSource.objects.all(), params, SPEC)
+    queryset = filtered({f"filter[q][{attribute}_start]": prefix})
     return set(queryset.values_list("reference", flat=True))
 
 
@@ -85,8 +91,7 @@ def test_start_on_an_id_is_a_case_insensitive_literal_prefix(cards):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's ^@")
 def test_start_on_an_id_is_a_prefix_operator_only_the_pattern_index_serves(cards):
-    params = QueryDict("filter[q][customer_id_start]=c0")
-    sql = str(apply_filters(CustomerPaymentSource.objects.all(), params, SPEC).query)
+    sql = str(filtered({"filter[q][customer_id_start]": "c0"}).query)
 
     assert 'UPPER("wallet_customerpaymentsource"."customer_id"::text) ^@ UPPER(' in sql
 
@@ -107,17 +112,14 @@ def test_a_pattern_whose_prefix_and_rest_overlap_matches_as_a_whole(cards):
 
 
 def test_does_not_match_with_a_literal_prefix_keeps_the_other_rows(cards):
-    params = QueryDict(mutable=True)
-    params["filter[q][reference_does_not_match]"] = "50%off"
-    queryset = apply_filters(CustomerPaymentSource.objects.all(), params, SPEC)
+    queryset = filtered({"filter[q][reference_does_not_match]": "50%off"})
 
     assert set(queryset.values_list("reference", flat=True)) == {"ends\\", "ends\\x", "Case"}
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's LIKE")
 def test_a_literal_prefix_goes_to_the_prefix_index_and_the_rest_to_the_trigram_index(cards):
-    params = QueryDict("filter[q][reference_matches]=SRC%25986")
-    queryset = apply_filters(CustomerPaymentSource.objects.all(), params, SPEC)
+    queryset = filtered({"filter[q][reference_matches]": "SRC%986"})
     sql, sql_params = queryset.query.sql_with_params()
 
     column = 'UPPER("wallet_customerpaymentsource"."reference"::text)'
@@ -136,8 +138,7 @@ def test_start_on_a_text_column_is_a_literal_case_insensitive_prefix(cards):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's ^@")
 def test_start_on_any_text_column_is_the_prefix_operator(cards):
-    params = QueryDict("filter[q][reference_start]=SRC-00")
-    sql = str(apply_filters(CustomerPaymentSource.objects.all(), params, SPEC).query)
+    sql = str(filtered({"filter[q][reference_start]": "SRC-00"}).query)
 
     assert 'UPPER("wallet_customerpaymentsource"."reference"::text) ^@ UPPER(' in sql
     assert "LIKE" not in sql
@@ -147,9 +148,10 @@ def test_start_on_any_text_column_is_the_prefix_operator(cards):
 def test_a_pattern_on_a_column_without_a_trigram_index_stays_whole(db):
     # A status has a few values: the planner estimates the whole pattern from their
     # frequencies, where three conditions would multiply into a far too small guess.
-    params = QueryDict("filter[q][status_matches]=rep%25eat")
     spec = FilterSpec(fields={"status": "status"})
-    sql = str(apply_filters(Customer.objects.all(), params, spec).query)
+    sql = str(
+        filtered({"filter[q][status_matches]": "rep%eat"}, Customer.objects.all(), spec).query
+    )
 
     assert 'UPPER("wallet_customer"."status"::text) LIKE UPPER(' in sql
     assert "^@" not in sql and "IS TRUE" not in sql
