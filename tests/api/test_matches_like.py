@@ -89,11 +89,30 @@ def test_start_on_an_id_is_a_case_insensitive_literal_prefix(cards):
     assert started(cards.pk[:2] + "_", "customer_id") == set()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's ^@")
-def test_start_on_an_id_is_a_prefix_operator_only_the_pattern_index_serves(cards):
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pattern operators")
+def test_start_on_an_id_is_a_range_only_the_pattern_index_serves(cards):
     sql = str(filtered({"filter[q][customer_id_start]": "c0"}).query)
 
-    assert 'UPPER("wallet_customerpaymentsource"."customer_id"::text) ^@ UPPER(' in sql
+    column = 'UPPER("wallet_customerpaymentsource"."customer_id"::text)'
+    assert f"{column} ~>=~ UPPER(c0) AND {column} ~<~ (left(UPPER(c0), -1)" in sql
+    assert "^@" not in sql
+
+
+def test_start_holds_exactly_the_values_below_the_successor_of_the_prefix(cards):
+    for reference in ("ABZ", "abz1", "AB[", "ab{", "aby", "ab"):
+        CustomerPaymentSourceFactory(customer=cards, reference=reference)
+
+    # "abz" reads as the range ["ABZ", "AB[") on UPPER(reference), "[" following "Z".
+    assert started("abz", "reference") == {"ABZ", "abz1"}
+    assert started("AB", "reference") == {"ABZ", "abz1", "AB[", "ab{", "aby", "ab"}
+    assert started("~", "reference") == set()
+
+
+def test_start_with_a_last_character_past_ascii_is_still_a_prefix(cards):
+    for reference in ("café crème", "cafés", "cafe"):
+        CustomerPaymentSourceFactory(customer=cards, reference=reference)
+
+    assert started("café", "reference") == {"café crème", "cafés"}
 
 
 def test_split_literal_prefix_stops_at_the_first_wildcard_and_resolves_escapes():
@@ -123,11 +142,12 @@ def test_a_literal_prefix_goes_to_the_prefix_index_and_the_rest_to_the_trigram_i
     sql, sql_params = queryset.query.sql_with_params()
 
     column = 'UPPER("wallet_customerpaymentsource"."reference"::text)'
-    assert f"{column} ^@ UPPER(%s) AND {column} LIKE UPPER(%s)" in sql
+    prefix_range = f"{column} ~>=~ UPPER(%s) AND {column} ~<~ (left(UPPER(%s), -1)"
+    assert prefix_range in sql and f"AND {column} LIKE UPPER(%s)" in sql
     # The whole pattern is checked where no index can take it (its prefix's trigrams are in
     # nearly every row of a large table).
     assert f"({column} LIKE UPPER(%s)) IS TRUE" in sql
-    assert sql_params == ("SRC", "%986", "SRC%986")
+    assert sql_params == ("SRC", "SRC", "SRC", "%986", "SRC%986")
 
 
 def test_start_on_a_text_column_is_a_literal_case_insensitive_prefix(cards):
@@ -136,12 +156,19 @@ def test_start_on_a_text_column_is_a_literal_case_insensitive_prefix(cards):
     assert started("_", "reference") == set()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's ^@")
-def test_start_on_any_text_column_is_the_prefix_operator(cards):
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pattern operators")
+def test_start_on_any_text_column_is_a_prefix_range(cards):
     sql = str(filtered({"filter[q][reference_start]": "SRC-00"}).query)
 
+    assert 'UPPER("wallet_customerpaymentsource"."reference"::text) ~>=~ UPPER(SRC-00)' in sql
+    assert "LIKE" not in sql and "^@" not in sql
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's ^@")
+def test_start_with_a_last_character_past_ascii_keeps_the_prefix_operator(cards):
+    sql = str(filtered({"filter[q][reference_start]": "café"}).query)
+
     assert 'UPPER("wallet_customerpaymentsource"."reference"::text) ^@ UPPER(' in sql
-    assert "LIKE" not in sql
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's LIKE")
