@@ -1,6 +1,6 @@
 """PostgreSQL: prefix indexes for ``_start`` on ``reference_origin`` and through relations.
 
-``_start`` runs as ``UPPER(col) ^@ UPPER(prefix)`` on every text column, which only the
+``_start`` runs as a prefix of ``UPPER(col)`` on every text column, which only the
 ``text_pattern_ops`` btrees on ``(mode, UPPER(col))`` serve (as a range the planner estimates
 from the column's statistics); the trigram indexes no longer do, since a trigram bitmap of a
 prefix that most rows share reads most of the index. ``reference_origin`` was the one searched

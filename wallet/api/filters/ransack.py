@@ -38,8 +38,8 @@ _FILTER_KEY = re.compile(r"^filter\[([^\[\]]*)\](?:\[([^\[\]]*)\])?$")
 
 class SqlForms(NamedTuple):
     """How :func:`condition` writes a predicate on this database and attribute: ``matches`` in
-    Python's linear regex form (SQLite), or ``matches`` as ``LIKE`` and ``start`` as ``^@``
-    (PostgreSQL, a column)."""
+    Python's linear regex form (SQLite), or ``matches`` as ``LIKE`` and ``start`` as a prefix
+    range (PostgreSQL, a column)."""
 
     python_regex: bool
     sql_like: bool
@@ -169,8 +169,8 @@ def ransack_condition(
     python_regex = vendor == "sqlite"
     result: Q | None = None
     for path, target in zip(paths, targets, strict=True):
-        # PostgreSQL: ``matches`` as ``UPPER(col) LIKE`` and ``start`` as ``UPPER(col) ^@``,
-        # which the text indexes serve.
+        # PostgreSQL: ``matches`` as ``UPPER(col) LIKE`` and ``start`` as a range of
+        # ``UPPER(col)``, which the text indexes serve.
         sql_like = vendor == "postgresql" and not target.json_key
         forms = SqlForms(python_regex=python_regex, sql_like=sql_like)
         part = _attribute_condition(predicate, name, path, target, raw, negate, parameter, forms)
