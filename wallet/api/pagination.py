@@ -186,10 +186,13 @@ def counted_page_ids(
 ) -> tuple[int, list[Any]]:
     """PostgreSQL: the rows of ``queryset`` counted up to :data:`COUNT_CAP` + 1, and the ids of
     the page at ``offset`` under ``ordering`` (:func:`~wallet.api.cursors.list_ordering`) among
-    them, in one query that reads at most the cap + 1 matches
-    (``SELECT COUNT(*), (ARRAY_AGG(id ORDER BY <sort>))[…] FROM (… LIMIT cap + 1)``).
+    them, in one query that reads at most the cap + 1 matches (``WITH matches AS
+    MATERIALIZED (… LIMIT cap + 1) SELECT (SELECT COUNT(*) FROM matches), ARRAY(SELECT id FROM
+    matches ORDER BY <sort> LIMIT size OFFSET offset)``).
 
-    The matches are gathered by whichever index finds them, then sorted. Unlike a walk of the
+    The matches are gathered by whichever index finds them, then the page is picked by a top-N
+    sort that keeps ``offset + size`` rows (an ordered ``ARRAY_AGG`` sorted them all and built
+    an array of every id). Unlike a walk of the
     list's sort index, that costs the same wherever the matches sit in the sort order:
     references and ids grow with ``created_at``, so a walk from the newest row may read most
     of the table before it meets a selective filter's matches. The ids are the page only when
@@ -205,11 +208,12 @@ def counted_page_ids(
     )
     # Only aliases and directions are formatted in; every value is a parameter.
     sql = (
-        f'SELECT COUNT(*), (ARRAY_AGG("page_row_id" ORDER BY {order_sql}))[%s:%s] '  # noqa: S608
-        f"FROM ({inner_sql}) AS matches"
+        f"WITH matches AS MATERIALIZED ({inner_sql}) "  # noqa: S608
+        'SELECT (SELECT COUNT(*) FROM matches), ARRAY(SELECT "page_row_id" FROM matches '
+        f"ORDER BY {order_sql} LIMIT %s OFFSET %s)"
     )
     with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, (offset + 1, offset + size, *inner_params))
+        cursor.execute(sql, (*inner_params, size, offset))
         count, ids = cursor.fetchone()
     return count, list(ids or [])
 
