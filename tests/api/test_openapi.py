@@ -388,6 +388,30 @@ def test_the_response_check_refuses_an_answer_the_document_does_not_describe(db)
         assert_openapi("GET", "/api/nothing/here/at/all", _answer(200, good), good)
 
 
+def test_the_response_check_refuses_a_media_type_the_response_does_not_list(db):
+    gateway = factories.PaymentGatewayFactory()
+    good = openapi_document()["components"]["examples"]["PaymentGatewaysDocument"]["value"]
+    html = HttpResponse(json.dumps(good), status=200, content_type="text/html")
+
+    with pytest.raises(AssertionError, match="text/html"):
+        assert_openapi("GET", f"/api/payment_gateways/{gateway.pk}", html, good)
+
+
+def test_the_response_check_refuses_a_header_that_does_not_match_its_schema(db):
+    error = {
+        "errors": [
+            {"title": "Too many", "detail": "Wait.", "code": "TOO_MANY_REQUESTS", "status": "429"}
+        ]
+    }
+    answer = _answer(429, error)
+    answer["Retry-After"] = "12"
+    assert_openapi("POST", "/oauth/token", answer, error)
+
+    answer["Retry-After"] = "soon"
+    with pytest.raises(AssertionError, match=r"Retry-After|integer"):
+        assert_openapi("POST", "/oauth/token", answer, error)
+
+
 # --- the docs page --------------------------------------------------------------------------
 
 
