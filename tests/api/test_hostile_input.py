@@ -14,6 +14,16 @@ def test_a_page_number_past_any_database_offset_is_an_empty_page(api_client, ord
     assert response.doc["meta"]["record_count"] == 1
 
 
+def test_a_filtered_page_number_past_any_database_offset_is_an_empty_page(api_client, order):
+    response = api_client.get(
+        f"/api/orders?filter[q][reference_eq]={order.reference}&page[number]=9223372036854775807"
+    )
+
+    assert response.status_code == 200
+    assert response.doc["data"] == []
+    assert response.doc["meta"]["record_count"] == 1
+
+
 def test_a_nul_character_in_an_id_is_not_found(api_client, order):
     response = api_client.get("/api/orders/a%00b")
 

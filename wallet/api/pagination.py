@@ -237,7 +237,8 @@ def _filtered_page(
     readable = offset <= MAX_OFFSET
     if planned is not None and planned < max(ESTIMATE_FLOOR, COUNT_CAP + 1):
         ordering = list_ordering(queryset)
-        count, ids = counted_page_ids(queryset, ordering, offset, size)
+        # Past the cap + 1 no page has matches: a huge page number must not reach OFFSET.
+        count, ids = counted_page_ids(queryset, ordering, min(offset, COUNT_CAP + 1), size)
         if count <= COUNT_CAP:
             # Without the filters, which are the matches' and would let the planner reach these
             # few ids through a filter's index (all its matches) instead of the primary key.
