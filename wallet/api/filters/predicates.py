@@ -156,10 +156,10 @@ def prefix_condition(column: str, column_params: Any, prefix: str) -> tuple[str,
     so it holds exactly the strings that start with the prefix, and the btree on ``(mode,
     UPPER(col))`` answers it alone. ``^@`` would be served by the same range and then checked
     again on every row it finds, recomputing ``UPPER(col)``: twice the cost of a count of
-    10,000 matches. The range is also estimated from the column's histogram, where ``^@`` falls
-    to the planner's floor of 0.01 % (a hundredth of ``XXXX-XXXX-XXXX-99``'s matches). An empty
-    prefix, or one that ends past the ASCII range (whose successor's encoding this does not
-    vouch for), keeps ``^@``.
+    10,000 matches. The planner estimates the range by interpolating the column's histogram;
+    it estimates ``^@`` from the sampled values that match, which can fall to its floor of
+    0.01 % (both depend on the sample ``ANALYZE`` took). An empty prefix, or one that ends past
+    the ASCII range (whose successor's encoding this does not vouch for), keeps ``^@``.
     """
     if not prefix or not prefix[-1].isascii():
         return f"{column} ^@ UPPER(%s)", (*column_params, prefix)
