@@ -192,12 +192,13 @@ def counted_page_ids(
 
     The matches are gathered by whichever index finds them, then the page is picked by a top-N
     sort that keeps ``offset + size`` rows (an ordered ``ARRAY_AGG`` sorted them all and built
-    an array of every id). Unlike a walk of the
-    list's sort index, that costs the same wherever the matches sit in the sort order:
-    references and ids grow with ``created_at``, so a walk from the newest row may read most
-    of the table before it meets a selective filter's matches. The ids are the page only when
-    the count is at most the cap.
+    an array of every id). Unlike a walk of the list's sort index, that costs the same wherever
+    the matches sit in the sort order: references and ids grow with ``created_at``, so a walk
+    from the newest row may read most of the table before it meets a selective filter's
+    matches. The ids are the page only when the count is at most the cap.
     """
+    # No page past the cap + 1 has matches, and a huge page number must not reach OFFSET.
+    offset = min(offset, COUNT_CAP + 1)
     columns = {"page_row_id": F("pk")}
     columns.update({f"page_key_{i}": F(item.lstrip("-")) for i, item in enumerate(ordering)})
     matches = queryset.order_by().values(**columns)[: COUNT_CAP + 1]
@@ -237,8 +238,7 @@ def _filtered_page(
     readable = offset <= MAX_OFFSET
     if planned is not None and planned < max(ESTIMATE_FLOOR, COUNT_CAP + 1):
         ordering = list_ordering(queryset)
-        # Past the cap + 1 no page has matches: a huge page number must not reach OFFSET.
-        count, ids = counted_page_ids(queryset, ordering, min(offset, COUNT_CAP + 1), size)
+        count, ids = counted_page_ids(queryset, ordering, offset, size)
         if count <= COUNT_CAP:
             # Without the filters, which are the matches' and would let the planner reach these
             # few ids through a filter's index (all its matches) instead of the primary key.
