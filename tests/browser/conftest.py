@@ -58,6 +58,7 @@ def _new_page(browser: Any, live_server: Any, **context_options: Any) -> Any:
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
+    page.base_url = live_server.url
     page.request_log = RequestLog()
     page.on("request", page.request_log.record)
     return page

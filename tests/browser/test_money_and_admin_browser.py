@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests import factories
-from tests.support.browser import SCREENSHOTS, assert_accessible, check_page
+from tests.support.browser import SCREENSHOTS, assert_accessible, check_page, open_logged_in
 from wallet.models import CustomerPaymentSource, Order, PaymentMethod
 
 pytestmark = pytest.mark.browser
@@ -22,15 +22,6 @@ def shopper(db):
         customer=customer, brand="visa", last4="4242", is_default=True
     )
     return customer
-
-
-def log_in(page, email: str, button: str = "Log in") -> None:
-    """Log in through the login form (labels in the page's language)."""
-    page.goto("/accounts/login/")
-    page.locator("input[name=username]").fill(email)
-    page.locator("input[name=password]").fill(factories.TEST_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/wallet/")
 
 
 @pytest.mark.parametrize(
@@ -53,9 +44,9 @@ def test_the_pay_button_shows_the_amount_as_the_shopper_reads_it(
     context = browser.new_context(base_url=live_server.url, locale=locale)
     context.set_default_timeout(15_000)
     page = context.new_page()
+    page.base_url = live_server.url
     try:
-        log_in(page, shopper.email)
-        page.goto(f"/checkout/{order.pk}/payment/")
+        open_logged_in(page, shopper.email, f"/checkout/{order.pk}/payment/")
 
         language = locale[:2]
         assert page.locator("html").get_attribute("lang") == language
@@ -67,7 +58,7 @@ def test_the_pay_button_shows_the_amount_as_the_shopper_reads_it(
 
 
 def test_the_shopper_switches_language(page, shopper):
-    log_in(page, shopper.email)
+    open_logged_in(page, shopper.email)
 
     page.get_by_label(re.compile("Language|Langue")).select_option("fr")
     page.get_by_role("button", name=re.compile("Change language|Changer")).click()
@@ -82,12 +73,8 @@ def test_the_shopper_switches_language(page, shopper):
 
 @pytest.fixture
 def staff_page(page, staff_user):
-    """The browser logged into the admin as a superuser."""
-    page.goto("/admin/login/")
-    page.locator("#id_username").fill(staff_user.get_username())
-    page.locator("#id_password").fill(factories.TEST_PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_url("**/admin/")
+    """A browser page logged in as a superuser (the admin's login form is Django's)."""
+    open_logged_in(page, staff_user.get_username(), path=None)
     return page
 
 

@@ -13,7 +13,13 @@ import pytest
 from django.core.management import call_command
 
 from tests import factories
-from tests.support.browser import assert_accessible, check_page, shoot
+from tests.support.browser import (
+    assert_accessible,
+    check_page,
+    log_in_with_the_form,
+    open_logged_in,
+    shoot,
+)
 from wallet.models import Customer, CustomerPaymentSource, Order, Transaction
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,13 +66,9 @@ def shop() -> Shop:
     )
 
 
-def log_in(page, email: str = EMAIL, password: str = factories.TEST_PASSWORD) -> None:
-    """Log in through the login form with an email address."""
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/wallet/")
+def log_in(page, email: str = EMAIL) -> None:
+    """Open the saved cards as Ada, logged in (the login form has tests of its own)."""
+    open_logged_in(page, email)
 
 
 def open_payment(page, order: Order) -> None:
@@ -88,7 +90,7 @@ def test_demo_customer_logs_in_and_pays_the_demo_order(page, settings):
     settings.DEBUG = True  # the demo command runs in development only
     call_command("wallet_demo", stdout=io.StringIO())
     order = Order.objects.get(reference="wallet-demo-checkout")
-    log_in(page, "customer@example.com", "wallet-demo-1234")
+    log_in_with_the_form(page, "customer@example.com", "wallet-demo-1234")
     assert page.locator(".saved-card").count() == 4
     check_page(page, "00-demo-saved-cards")
     page.get_by_role("link", name=re.compile(f"Pay now.*{order.number}")).click()
@@ -111,7 +113,7 @@ def test_login_page_and_error(page, shop):
 
 
 def test_customer_logs_in_with_email_and_sees_saved_cards(page, shop):
-    log_in(page)
+    log_in_with_the_form(page, EMAIL, factories.TEST_PASSWORD)
     cards = page.locator(".saved-card")
     assert cards.count() == 4
     assert "•••• 4242" in cards.nth(0).inner_text()
@@ -270,6 +272,7 @@ def test_customer_adds_a_card_with_a_nickname(page, shop):
     log_in(page)
     page.get_by_role("link", name="Add card").click()
     page.get_by_role("heading", name="Add a card").wait_for()
+    page.wait_for_load_state()  # the card form's deferred scripts have run by "load"
     page.get_by_role("button", name="Save card").click()
     assert page.locator("#card-number-error").inner_text() == "Enter your card number."
     check_page(page, "18-add-card-errors")

@@ -7,19 +7,14 @@ checked. Screenshots go where every browser test's go (``tests.support.browser.s
 
 from typing import Any
 
-from tests import factories
-from tests.support.browser import assert_accessible, shoot
+from tests.support.browser import assert_accessible, open_logged_in, shoot
 
 EMAIL = "ada@example.com"
 
 
 def log_in(page: Any, email: str = EMAIL) -> None:
-    """Log in through the login form."""
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(factories.TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/wallet/")
+    """Open the saved cards as ``email``, logged in (the login form has tests of its own)."""
+    open_logged_in(page, email)
 
 
 def check(page: Any, name: str) -> None:
