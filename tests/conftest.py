@@ -3,8 +3,10 @@
 Markers (registered in ``pyproject.toml``) are given here by what a test needs, so a developer
 can select with ``-m``: ``browser`` (tests/browser: Chromium through Playwright), ``sdk``
 (tests/sdk: Commerce Layer's SDKs against a live server), ``postgres`` (real concurrency on
-PostgreSQL; skipped on any other database) and ``slow`` (subprocesses: a wheel build, a second
-project, a real ``runserver``; and the two groups above).
+PostgreSQL; skipped on any other database), ``slow`` (subprocesses: a wheel build, a second
+project, a real ``runserver``; and the two groups above) and ``database_independent`` (given in
+the module: a subprocess on a SQLite file of its own, or no database at all; the PostgreSQL run
+skips it, as it would run the very same thing).
 
 The tests that start a live server or a browser, or race real threads, are also marked
 ``serial``: ``tests/run_suite.sh`` runs the others on two pytest-xdist workers (each with its own
@@ -45,6 +47,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     not_postgres = pytest.mark.skip(
         reason=f"needs PostgreSQL (this run is on {connection.vendor}); see the postgres marker"
     )
+    # The same subprocess on the same SQLite file whatever the run's database: once is enough.
+    run_on_sqlite = pytest.mark.skip(
+        reason="uses none of the run's database (see the database_independent marker): "
+        "the SQLite run runs it"
+    )
     for item in items:
         parts = Path(str(item.path)).relative_to(TESTS).parts
         if parts[0] == "browser":
@@ -55,6 +62,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
             item.add_marker(not_postgres)
+        if item.get_closest_marker("database_independent") and connection.vendor != "sqlite":
+            item.add_marker(run_on_sqlite)
         if _needs_serial(item):
             item.add_marker(pytest.mark.serial)
 

@@ -45,18 +45,21 @@ def clean_env(tmp_path) -> dict[str, str]:
     return env
 
 
+@pytest.mark.database_independent
 def test_models_and_migrations_are_in_sync(clean_env):
     result = _manage("makemigrations", "--check", "--dry-run", env=clean_env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No changes detected" in result.stdout
 
 
+@pytest.mark.database_independent
 def test_system_checks_pass(clean_env):
     result = _manage("check", "--fail-level", "WARNING", env=clean_env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
+@pytest.mark.database_independent
 def test_debug_off_with_the_development_secret_key_is_refused(clean_env):
     env = {**clean_env, "DEBUG": "False"}
     result = _manage("check", env=env)
@@ -64,6 +67,7 @@ def test_debug_off_with_the_development_secret_key_is_refused(clean_env):
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+@pytest.mark.database_independent
 def test_debug_off_with_a_real_secret_key_starts(clean_env):
     env = {**clean_env, "DEBUG": "False", "SECRET_KEY": "x" * 50 + "-a-real-production-key"}
     result = _manage("check", env=env)
