@@ -61,11 +61,15 @@ node_modules/.installed: package.json package-lock.json
 	elif npm ci --no-audit --no-fund; then touch $@; \
 	else echo "npm ci failed: the browser and Commerce Layer SDK tests will be skipped."; fi
 
+# mypy checks wallet/ while the suite runs (under nice: the suite's browser runs set the pace);
+# its report follows the suite's, and either failing fails the target.
 test: install messages node_modules/.installed
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
-	$(BIN)/python -m mypy wallet
-	bash tests/run_suite.sh
+	@log=$$(mktemp); nice -n 10 $(BIN)/python -m mypy wallet >$$log 2>&1 & mypy=$$!; \
+	bash tests/run_suite.sh; suite=$$?; \
+	wait $$mypy; typed=$$?; echo "== mypy wallet"; cat $$log; rm -f $$log; \
+	[ $$suite -eq 0 ] && [ $$typed -eq 0 ]
 
 # A deeper fuzz run of the API than the bounded one `make test` runs (tests/api/test_fuzz.py, in
 # the suite): every schemathesis phase (boundary values of each parameter included) and more

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Runs the whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL answers.
+# Runs the whole suite on SQLite and on PostgreSQL (when TEST_DATABASE_URL answers), all at once.
 #
-# Each run has two parts: the tests that use only the ORM, spread over TEST_WORKERS pytest-xdist
-# workers (default 2, one per core), each worker on its own test database (an in-memory SQLite
-# database per process; test_<name>_gw0, _gw1... on PostgreSQL); and, in one process without
-# xdist, the tests tests/conftest.py marks `serial`: those that start a live server or a
-# browser, or race real threads (on test_<name>). Extra arguments go to every pytest run (a -m
-# of your own replaces the split: then run pytest directly).
+# Each database gets two runs, and the four runs start together:
+# - the tests that use only the ORM, spread over TEST_WORKERS pytest-xdist workers (default 2,
+#   one per core), each worker on its own test database (an in-memory SQLite database per
+#   process; test_<name>_gw0, _gw1... on PostgreSQL);
+# - in one process without xdist, the tests tests/conftest.py marks `serial`: those that start a
+#   live server or a browser, or race real threads (on a SQLite file; test_<name>).
+# The serial runs are chains (test, server, Chromium, one waiting on the next), so they set the
+# pace: they run at normal priority and the workers under `nice`, taking the CPU the chains
+# leave. Nothing is shared between the runs: each has its databases, its live server and
+# localstripe on free ports, and the cache is per process (locmem). Their output follows, one
+# run after the other. Extra arguments go to every pytest run (a -m of your own replaces the
+# split: then run pytest directly).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -24,35 +30,33 @@ fi
 # the runs write it (to __pycache__/, which git ignores) as Python does by default.
 unset PYTHONDONTWRITEBYTECODE
 
-# Both parts run at once: the serial tests mostly wait (on Chromium, a server, threads), so
-# they fit beside the workers. Their output follows the workers'. pytest's exit status 5 means
-# "no tests collected" (say, a path without serial tests): fine.
-suite() {
-  local log status=0 serial_status=0 serial_pid
-  log="$(mktemp)"
-  WALLET_TEST_SQLITE_FILE="$(pwd)/.test-serial.sqlite3" \
-    $PY -m pytest -p no:xdist -m serial "$@" >"$log" 2>&1 &
-  serial_pid=$!
-  trap 'kill "$serial_pid" 2>/dev/null; rm -f "$log"; exit 130' INT TERM
-  # Every test under tests/browser and tests/sdk is serial: not importing them saves each
-  # worker the seconds Commerce Layer's generated client takes to import.
-  $PY -m pytest "${PARALLEL[@]}" -m "not serial" --ignore=tests/browser --ignore=tests/sdk "$@" \
-    || status=$?
-  wait "$serial_pid" || serial_status=$?
-  trap - INT TERM
-  echo "-- the serial tests (a live server, a browser, racing threads), in one process:"
-  cat "$log"
-  rm -f "$log"
-  for code in "$status" "$serial_status"; do
-    [ "$code" -eq 0 ] || [ "$code" -eq 5 ] || return "$code"
-  done
+SQLITE="sqlite:///$(pwd)/.test-db.sqlite3"
+POSTGRES="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+LOGS="$(mktemp -d)"
+RUNS=()
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null; rm -rf "$LOGS"; exit 130' INT TERM
+
+# start NAME COMMAND...: run COMMAND in the background, its output and exit status kept in LOGS.
+start() {
+  local name=$1
+  shift
+  RUNS+=("$name")
+  ("$@" >"$LOGS/$name" 2>&1; echo $? >"$LOGS/$name.status") &
+  PIDS+=($!)
 }
 
-echo "== suite on SQLite"
-DATABASE_URL="sqlite:///$(pwd)/.test-db.sqlite3" suite "$@"
+# Every test under tests/browser and tests/sdk is serial: not importing them saves each worker
+# the seconds Commerce Layer's generated client takes to import.
+workers=(nice -n 10 $PY -m pytest "${PARALLEL[@]}" -m "not serial" --ignore=tests/browser
+  --ignore=tests/sdk "$@")
+serial=($PY -m pytest -p no:xdist -m serial "$@")
 
-url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
-if $PY - "$url" <<'PYEOF'
+start "SQLite, ORM tests on ${WORKERS} workers" env DATABASE_URL="$SQLITE" "${workers[@]}"
+start "SQLite, serial tests (a live server, a browser, racing threads)" \
+  env DATABASE_URL="$SQLITE" WALLET_TEST_SQLITE_FILE="$(pwd)/.test-serial.sqlite3" "${serial[@]}"
+
+if $PY - "$POSTGRES" <<'PYEOF'
 import sys, psycopg
 try:
     # The server's own database: the named one need not exist (the tests create test_<name>).
@@ -63,7 +67,21 @@ except Exception as exc:
     sys.exit(1)
 PYEOF
 then
-  echo "== suite on PostgreSQL"
+  start "PostgreSQL, ORM tests on ${WORKERS} workers" env DATABASE_URL="$POSTGRES" "${workers[@]}"
   # The browser tests check the same pages as on SQLite; their screenshots come from that run.
-  DATABASE_URL="$url" WALLET_TEST_SCREENSHOTS=0 suite "$@"
+  start "PostgreSQL, serial tests (a live server, a browser, racing threads)" \
+    env DATABASE_URL="$POSTGRES" WALLET_TEST_SCREENSHOTS=0 "${serial[@]}"
 fi
+
+wait || true
+trap - INT TERM
+failed=0
+for name in "${RUNS[@]}"; do
+  echo "== $name"
+  cat "$LOGS/$name"
+  status="$(cat "$LOGS/$name.status" 2>/dev/null || echo 1)"
+  # pytest's exit status 5 means "no tests collected" (say, a path without serial tests): fine.
+  if [ "$status" -ne 0 ] && [ "$status" -ne 5 ]; then failed=$status; fi
+done
+rm -rf "$LOGS"
+exit "$failed"
