@@ -70,20 +70,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
-    """On SQLite, the serial run (``WALLET_TEST_SQLITE_FILE``, set by ``tests/run_suite.sh``)
-    tests on a database file instead of Django's shared in-memory one.
+    """The serial run (``WALLET_TEST_RUN=serial``, set by ``tests/run_suite.sh``) tests on a
+    database of its own: the other run of the same database is going on at the same time.
 
-    Its live servers, browsers and webhook senders write from other threads while the test
-    polls: on the shared in-memory database a read then fails their write at once with "table
-    is locked", whereas a file takes the settings' WAL journal and busy timeout, so writers wait
-    as they do in the demo.
+    On SQLite that is a file (``.test-serial.sqlite3``) instead of Django's shared in-memory
+    database. Its live servers, browsers and webhook senders write from other threads while
+    the test polls: on the shared in-memory database a read then fails their write at once with
+    "table is locked", whereas a file takes the settings' WAL journal and busy timeout, so
+    writers wait as they do in the demo. Elsewhere it is ``test_<name>_serial``, so the other
+    run may use ``test_<name>`` (``TEST_WORKERS=0``: no pytest-xdist worker suffix).
     """
     from django.conf import settings
 
+    run = os.environ.get("WALLET_TEST_RUN")
+    if not run:
+        return
     database = settings.DATABASES["default"]
-    path = os.environ.get("WALLET_TEST_SQLITE_FILE")
-    if path and database["ENGINE"] == "django.db.backends.sqlite3":
-        database.setdefault("TEST", {})["NAME"] = path
+    test = database.setdefault("TEST", {})
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        test["NAME"] = str(TESTS.parent / f".test-{run}.sqlite3")
+    else:
+        test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{run}"
 
 
 @pytest.fixture(scope="session", autouse=True)

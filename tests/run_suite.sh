@@ -6,7 +6,8 @@
 #   one per core), each worker on its own test database (an in-memory SQLite database per
 #   process; test_<name>_gw0, _gw1... on PostgreSQL);
 # - in one process without xdist, the tests tests/conftest.py marks `serial`: those that start a
-#   live server or a browser, or race real threads (on a SQLite file; test_<name>).
+#   live server or a browser, or race real threads (WALLET_TEST_RUN=serial: on the SQLite file
+#   .test-serial.sqlite3; test_<name>_serial on PostgreSQL).
 # The serial runs are chains (test, server, Chromium, one waiting on the next), so they set the
 # pace: they run at normal priority and the workers under `nice`, taking the CPU the chains
 # leave. Nothing is shared between the runs: each has its databases, its live server and
@@ -54,7 +55,7 @@ serial=($PY -m pytest -p no:xdist -m serial "$@")
 
 start "SQLite, ORM tests on ${WORKERS} workers" env DATABASE_URL="$SQLITE" "${workers[@]}"
 start "SQLite, serial tests (a live server, a browser, racing threads)" \
-  env DATABASE_URL="$SQLITE" WALLET_TEST_SQLITE_FILE="$(pwd)/.test-serial.sqlite3" "${serial[@]}"
+  env DATABASE_URL="$SQLITE" WALLET_TEST_RUN=serial "${serial[@]}"
 
 if $PY - "$POSTGRES" <<'PYEOF'
 import sys, psycopg
@@ -70,7 +71,7 @@ then
   start "PostgreSQL, ORM tests on ${WORKERS} workers" env DATABASE_URL="$POSTGRES" "${workers[@]}"
   # The browser tests check the same pages as on SQLite; their screenshots come from that run.
   start "PostgreSQL, serial tests (a live server, a browser, racing threads)" \
-    env DATABASE_URL="$POSTGRES" WALLET_TEST_SCREENSHOTS=0 "${serial[@]}"
+    env DATABASE_URL="$POSTGRES" WALLET_TEST_RUN=serial WALLET_TEST_SCREENSHOTS=0 "${serial[@]}"
 fi
 
 wait || true
