@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, RequestLog, missing_requirement
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, missing_requirement, new_page
 
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
@@ -52,22 +52,10 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-def _new_page(browser: Any, live_server: Any, **context_options: Any) -> Any:
-    context = browser.new_context(
-        base_url=live_server.url, viewport=DESKTOP, locale="en-US", **context_options
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.base_url = live_server.url
-    page.request_log = RequestLog()
-    page.on("request", page.request_log.record)
-    return page
-
-
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
     """A fresh browser page (own cookies) at desktop width, logging every request."""
-    page = _new_page(browser, live_server)
+    page = new_page(browser, live_server.url)
     yield page
     page.context.close()
 
@@ -75,6 +63,6 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 @pytest.fixture
 def page_without_js(browser: Any, live_server: Any) -> Iterator[Any]:
     """A browser page with JavaScript switched off."""
-    page = _new_page(browser, live_server, java_script_enabled=False)
+    page = new_page(browser, live_server.url, java_script_enabled=False)
     yield page
     page.context.close()

@@ -6,7 +6,13 @@ import re
 import pytest
 
 from tests import factories
-from tests.support.browser import SCREENSHOTS, assert_accessible, check_page, open_logged_in
+from tests.support.browser import (
+    SCREENSHOTS,
+    assert_accessible,
+    check_page,
+    new_page,
+    open_logged_in,
+)
 from wallet.models import CustomerPaymentSource, Order, PaymentMethod
 
 pytestmark = pytest.mark.browser
@@ -41,10 +47,7 @@ def test_the_pay_button_shows_the_amount_as_the_shopper_reads_it(
     order = factories.OrderFactory(
         customer=shopper, currency_code=currency, total_amount_cents=cents
     )
-    context = browser.new_context(base_url=live_server.url, locale=locale)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.base_url = live_server.url
+    page = new_page(browser, live_server.url, locale=locale)
     try:
         open_logged_in(page, shopper.email, f"/checkout/{order.pk}/payment/")
 

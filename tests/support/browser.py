@@ -72,6 +72,20 @@ class RequestLog:
         return [url for url, body in self.requests if text in url or text in body]
 
 
+def new_page(browser: Any, base_url: str, **context_options: Any) -> Any:
+    """A page in a fresh context (own cookies) on ``base_url``: desktop width and English
+    unless ``context_options`` say otherwise, 15 s timeouts, every request logged."""
+    context = browser.new_context(
+        base_url=base_url, **{"viewport": DESKTOP, "locale": "en-US", **context_options}
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.base_url = base_url
+    page.request_log = RequestLog()
+    page.on("request", page.request_log.record)
+    return page
+
+
 def log_in_with_the_form(page: Any, email: str, password: str) -> None:
     """Log in through the shop's login form, as a shopper does, and land on the saved cards."""
     page.goto("/accounts/login/")
