@@ -12,10 +12,12 @@ import pytest
 from django.core.cache import cache
 
 from tests import factories
+from tests.support.python_client import import_models_on_demand
 from wallet.models import CustomerPaymentSource, ExternalPayment
 from wallet.oauth import create_credential
 
 commercelayer = pytest.importorskip("commercelayer", reason="commercelayer (PyPI) not installed")
+import_models_on_demand()
 
 from commercelayer import AuthenticatedClient  # noqa: E402
 from commercelayer.api.customer_payment_sources import (  # noqa: E402
