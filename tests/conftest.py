@@ -10,11 +10,12 @@ skips it, as it would run the very same thing).
 
 The tests that start a live server or a browser, or race real threads, are also marked
 ``serial``: ``tests/run_suite.sh`` runs the others on two pytest-xdist workers (each with its own
-test database) and these in one process after them, one at a time.
+test database) and these in one process of their own, one at a time, beside the workers.
 """
 
 import os
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -23,6 +24,9 @@ from django.test.utils import override_settings
 from tests import factories
 from tests.support.admin import build_admin_records
 from tests.support.jsonapi import assert_jsonapi
+from wallet.oauth import ClientSecretHasher
+
+SHIPPED_SECRET_ROUNDS = ClientSecretHasher.iterations
 
 # The storefront's order and saved cards of ``customer`` (modules with their own win).
 pytest_plugins = ["tests.support.shop"]
@@ -95,11 +99,23 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
 @pytest.fixture(scope="session", autouse=True)
 def _fast_password_hashing():
-    """Hash passwords cheaply for the whole session (PBKDF2 cost every login 50 ms or more).
+    """Hash passwords and client secrets cheaply for the whole session.
 
-    Client secrets keep their own hasher (``ClientSecretHasher``), whatever this says.
+    PBKDF2 costs every login 50 ms or more, and every credential a test creates 2 ms for its
+    secret (``ClientSecretHasher``, which ignores ``PASSWORD_HASHERS``): one round instead. A
+    hash records its rounds, so verifying works the same; ``real_secret_hashing`` restores them.
     """
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+    with (
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        mock.patch.object(ClientSecretHasher, "iterations", 1),
+    ):
+        yield
+
+
+@pytest.fixture
+def real_secret_hashing():
+    """Client secrets hashed with the rounds the wallet ships with."""
+    with mock.patch.object(ClientSecretHasher, "iterations", SHIPPED_SECRET_ROUNDS):
         yield
 
 

@@ -50,7 +50,7 @@ def test_command_json_prints_one_object_whose_secret_works(db, client):
     assert probe.json()["mode"] == "live"
 
 
-def test_command_stores_the_secret_hashed(db):
+def test_command_stores_the_secret_hashed(db, real_secret_hashing):
     payload = json.loads(
         create_client("--name", "Shop", "--kind", "sales_channel", "--mode", "test", "--json")
     )
