@@ -1,7 +1,8 @@
 """In Chromium: the API docs page (Swagger UI on the app's OpenAPI document), served from the
-shop's own static files, checked with axe in each state a reader reaches (the list, an operation
-open, the Authorize dialog, an answer shown), and its Authorize button getting a token from
-``/oauth/token`` that the "Try it out" request then carries."""
+shop's own static files, checked with axe in each state a reader reaches (the whole page with
+its list, then what each step changes: the Authorize dialog, the operation with its answer),
+and its Authorize button getting a token from ``/oauth/token`` that the "Try it out" request
+then carries."""
 
 import base64
 
@@ -40,7 +41,7 @@ def test_the_docs_page_is_local_and_accessible_and_authorize_gets_a_token(
     # Authorize with the client credentials flow: Swagger UI asks /oauth/token itself.
     page.locator(".scheme-container button.authorize").click()
     page.wait_for_selector(".modal-ux")
-    assert_accessible(page)
+    assert_accessible(page, within=".modal-ux")
     page.fill("#client_id_clientCredentials", client_id)
     page.fill("#client_secret_clientCredentials", secret)
     with page.expect_response(lambda r: r.url.endswith("/oauth/token")) as token_answer:
@@ -53,7 +54,7 @@ def test_the_docs_page_is_local_and_accessible_and_authorize_gets_a_token(
     assert basic == "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
     access_token = token.json()["access_token"]
     page.wait_for_selector(".auth-container >> text=Logout")
-    assert_accessible(page)
+    assert_accessible(page, within=".modal-ux")
     page.locator(".modal-ux button.close-modal").click()
 
     # "Try it out" on the list of saved sources: the request carries the token, answers 200.
@@ -67,5 +68,5 @@ def test_the_docs_page_is_local_and_accessible_and_authorize_gets_a_token(
     status.wait_for()
     assert status.inner_text().strip().startswith("200")
     assert "record_count" in operation.locator(".live-responses-table").inner_text()
-    assert_accessible(page)
+    assert_accessible(page, within=LIST_SOURCES)
     page.screenshot(path=str(SCREENSHOTS / "api-docs-try-it-out.png"), full_page=False)

@@ -137,17 +137,24 @@ def shoot(page: Any, name: str) -> None:
     page.set_viewport_size(original)
 
 
-def assert_accessible(page: Any, exclude: tuple[str, ...] = ()) -> None:
-    """Run axe-core on the page (less the ``exclude`` selectors); fail on a serious violation."""
+def assert_accessible(page: Any, exclude: tuple[str, ...] = (), within: str | None = None) -> None:
+    """Run axe-core on the page (less the ``exclude`` selectors); fail on a serious violation.
+
+    ``within`` (a selector) checks only that part: the part a step changed, on a page already
+    checked whole.
+    """
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         pytest.fail(f"axe-core did not load on {page.url}: is JavaScript switched off?")
     results = page.evaluate(
-        """async (exclude) => await axe.run(
-            exclude.length ? {exclude: exclude.map((selector) => [selector])} : document,
+        """async ([exclude, within]) => await axe.run(
+            {
+                include: within ? [[within]] : [document],
+                exclude: exclude.map((selector) => [selector]),
+            },
             {resultTypes: ['violations']})""",
-        list(exclude),
+        [list(exclude), within],
     )
     serious = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
     details = "\n".join(
