@@ -69,9 +69,11 @@ except Exception as exc:
 PYEOF
 then
   start "PostgreSQL, ORM tests on ${WORKERS} workers" env DATABASE_URL="$POSTGRES" "${workers[@]}"
-  # The browser tests check the same pages as on SQLite; their screenshots come from that run.
+  # The browser tests draw the same markup as on SQLite: their screenshots and axe-core's
+  # audit of each page come from that run.
   start "PostgreSQL, serial tests (a live server, a browser, racing threads)" \
-    env DATABASE_URL="$POSTGRES" WALLET_TEST_RUN=serial WALLET_TEST_SCREENSHOTS=0 "${serial[@]}"
+    env DATABASE_URL="$POSTGRES" WALLET_TEST_RUN=serial WALLET_TEST_SCREENSHOTS=0 \
+    WALLET_TEST_AXE=0 "${serial[@]}"
 fi
 
 wait || true
