@@ -495,9 +495,3 @@ def test_the_503_page_is_branded(page, shop):
     page.set_content(render_to_string("503.html", {"retry_after": 30}))
     assert page.get_by_role("heading", name="We will be right back").is_visible()
     check_page(page, "29-503")
-
-
-def test_api_docs_fit_a_phone(page, shop):
-    page.goto("/api/docs/")
-    page.locator(".opblock").first.wait_for()
-    shoot(page, "30-api-docs")  # asserts no sideways scroll at 375 and 1280 px
