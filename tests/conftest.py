@@ -4,9 +4,10 @@ Markers (registered in ``pyproject.toml``) are given here by what a test needs, 
 can select with ``-m``: ``browser`` (tests/browser: Chromium through Playwright), ``sdk``
 (tests/sdk: Commerce Layer's SDKs against a live server), ``postgres`` (real concurrency on
 PostgreSQL; skipped on any other database), ``slow`` (subprocesses: a wheel build, a second
-project, a real ``runserver``; and the two groups above) and ``database_independent`` (given in
+project, a real ``runserver``; and the two groups above), ``database_independent`` (given in
 the module: a subprocess on a SQLite file of its own, or no database at all; the PostgreSQL run
-skips it, as it would run the very same thing).
+skips it, as it would run the very same thing) and ``accessibility`` (a browser test whose one
+check is axe-core's audit: skipped with ``WALLET_TEST_AXE=0``, as the PostgreSQL run has it).
 
 The tests that start a live server or a browser, or race real threads, are also marked
 ``serial``: ``tests/run_suite.sh`` runs the others on two pytest-xdist workers (each with its own
@@ -24,6 +25,7 @@ from django.test.utils import override_settings
 
 from tests import factories
 from tests.support.admin import build_admin_records
+from tests.support.browser import AXE_AUDITS
 from tests.support.jsonapi import assert_jsonapi
 from wallet.oauth import ClientSecretHasher
 
@@ -57,6 +59,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         reason="uses none of the run's database (see the database_independent marker): "
         "the SQLite run runs it"
     )
+    # A test whose one check is the page's audit checks nothing without it.
+    no_audit = pytest.mark.skip(
+        reason="an accessibility audit only, and WALLET_TEST_AXE=0: the SQLite run audits it"
+    )
     for item in items:
         parts = Path(str(item.path)).relative_to(TESTS).parts
         if parts[0] == "browser":
@@ -69,6 +75,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(not_postgres)
         if item.get_closest_marker("database_independent") and connection.vendor != "sqlite":
             item.add_marker(run_on_sqlite)
+        if item.get_closest_marker("accessibility") and not AXE_AUDITS:
+            item.add_marker(no_audit)
         if _needs_serial(item):
             item.add_marker(pytest.mark.serial)
 

@@ -160,6 +160,7 @@ def records(shopper):
     }
 
 
+@pytest.mark.accessibility
 @pytest.mark.parametrize("model", ADMIN_MODELS)
 def test_every_wallet_list_page_passes_axe(staff_page, records, model):
     staff_page.goto(f"/admin/wallet/{model}/")
@@ -167,6 +168,7 @@ def test_every_wallet_list_page_passes_axe(staff_page, records, model):
     assert_accessible(staff_page)
 
 
+@pytest.mark.accessibility
 @pytest.mark.parametrize("model", WRITABLE)
 def test_every_wallet_add_page_passes_axe(staff_page, model):
     staff_page.goto(f"/admin/wallet/{model}/add/")
@@ -174,6 +176,7 @@ def test_every_wallet_add_page_passes_axe(staff_page, model):
     assert_accessible(staff_page)
 
 
+@pytest.mark.accessibility
 @pytest.mark.parametrize(
     "model", [name for name in ADMIN_MODELS if name not in ("auditentry", "apicredential")]
 )
@@ -183,12 +186,14 @@ def test_every_wallet_change_page_passes_axe(staff_page, records, model):
     assert_accessible(staff_page)
 
 
+@pytest.mark.accessibility
 def test_the_wallet_admin_index_passes_axe(staff_page):
     staff_page.goto("/admin/wallet/")
 
     assert_accessible(staff_page)
 
 
+@pytest.mark.accessibility
 def test_a_saved_cards_change_page_passes_axe(staff_page, shopper):
     source = CustomerPaymentSource.objects.get(customer=shopper)
     PaymentMethod.objects.create(
