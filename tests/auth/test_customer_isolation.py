@@ -1,6 +1,7 @@
 """Customer B, with every route and query parameter, never sees, changes or detects A's records."""
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -8,19 +9,36 @@ from django.test import Client
 
 from tests.support.api_client import JsonApiClient
 from tests.support.isolation import MISSING_ID, answer, assert_absent, assert_unseen
-from tests.support.world import World, build_world, new_card_token
+from tests.support.world import (
+    World,
+    build_world,
+    built_for_the_module,
+    fresh_copy,
+    new_card_token,
+)
 from wallet.models import AuditEntry, CustomerPaymentSource, ExternalPayment, Order
 
 pytestmark = pytest.mark.usefixtures("generous_rate_limits")
 
 
-@pytest.fixture
-def shop(db) -> tuple[World, World]:
+def two_customers() -> tuple[World, World]:
     """Customers A and B of the same shop, in test mode; A's records carry recognisable data."""
     a, b = build_world("test", prefix="a"), build_world("test", prefix="b")
     for record in (a.source, a.payment, a.order, a.customer):
         type(record).objects.filter(pk=record.pk).update(reference="a-ref", metadata={"owner": "a"})
     return a, b
+
+
+@pytest.fixture(scope="module")
+def module_shop(django_db_setup, django_db_blocker) -> Iterator[tuple[World, World]]:
+    """The two customers, built once for the module."""
+    yield from built_for_the_module(django_db_blocker, two_customers)
+
+
+@pytest.fixture
+def shop(db, module_shop) -> tuple[World, World]:
+    """Customers A and B, as built."""
+    return fresh_copy(module_shop)
 
 
 def a_ids(a: World) -> list[str]:

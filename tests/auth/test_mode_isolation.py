@@ -1,5 +1,6 @@
 """Test and live never meet: a credential sees, changes and links only records of its mode."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,17 +13,31 @@ from tests.support.isolation import (
     assert_absent,
     assert_unseen,
 )
-from tests.support.world import World, build_world, new_card_token
+from tests.support.world import (
+    World,
+    build_world,
+    built_for_the_module,
+    fresh_copy,
+    new_card_token,
+)
 from wallet.models import Customer, CustomerPaymentSource, ExternalPayment, Order
 
 pytestmark = pytest.mark.usefixtures("generous_rate_limits")
 DIRECTIONS = [("live", "test"), ("test", "live")]
 
 
+@pytest.fixture(scope="module")
+def module_worlds(django_db_setup, django_db_blocker) -> Iterator[dict[str, World]]:
+    """The same shop in both modes, built once for the module."""
+    yield from built_for_the_module(
+        django_db_blocker, lambda: {"test": build_world("test"), "live": build_world("live")}
+    )
+
+
 @pytest.fixture
-def worlds(db) -> dict[str, World]:
-    """The same shop in both modes."""
-    return {"test": build_world("test"), "live": build_world("live")}
+def worlds(db, module_worlds) -> dict[str, World]:
+    """The same shop in both modes, as built."""
+    return fresh_copy(module_worlds)
 
 
 def client_of(make_credential, mode: str, kind: str = "integration", email: str = "") -> Any:

@@ -6,6 +6,7 @@ and every related and relationship route. Allowed answers 200/201/204; a role th
 answers 401 ``UNAUTHORIZED``; an action a resource does not have answers 405.
 """
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +14,14 @@ from django.test import Client
 
 from tests.support.api import document
 from tests.support.api_client import JsonApiClient
-from tests.support.world import World, build_world, caller, new_card_token
+from tests.support.world import (
+    World,
+    build_world,
+    built_for_the_module,
+    caller,
+    fresh_copy,
+    new_card_token,
+)
 from wallet.api.resources import RESOURCES
 from wallet.models import AuditEntry, Customer, CustomerPaymentSource, ExternalPayment, Order
 
@@ -64,10 +72,16 @@ ROLES = tuple(TABLE)
 SUCCESS = {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 204}
 
 
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """A shop in test mode, built once for the module's 400-odd tests."""
+    yield from built_for_the_module(django_db_blocker, lambda: build_world("test"))
+
+
 @pytest.fixture
-def world(db) -> World:
-    """A shop in test mode; the customer role acts as ``world.customer``."""
-    return build_world("test")
+def world(db, module_world) -> World:
+    """The shop, as built; the customer role acts as ``world.customer``."""
+    return fresh_copy(module_world)
 
 
 def create_body(type_name: str, world: World, role: str) -> dict[str, Any]:

@@ -4,10 +4,15 @@
 payment not yet saved, an order without payments, a customer without orders, a placed order
 with a payment, and one audit entry: every route of the API has a target. ``caller`` is a
 JSON:API client acting in a world's mode as an integration, a sales channel or its customer.
+``built_for_the_module`` builds worlds once for a module's tests (hundreds of tests each).
 """
 
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db import transaction
 
 from tests import factories
 from tests.support.api_client import JsonApiClient
@@ -141,3 +146,36 @@ def caller(make_credential: Callable[..., Credential], world: World, role: str) 
     client = JsonApiClient(credential.client)
     client.headers["AUTHORIZATION"] = f"Bearer {credential.minted_token(user)}"
     return client
+
+
+Records = TypeVar("Records")
+
+
+def built_for_the_module(blocker: Any, build: Callable[[], Records]) -> Iterator[Records]:
+    """Yield ``build()``'s records to a module's tests, each test getting them as they were made.
+
+    For a module-scoped fixture (``yield from``). The records are made in a transaction that
+    stays open for the module: each test's own changes go with the savepoint pytest-django's
+    ``db`` opens inside it, and everything with the transaction at the module's end. Tests of
+    the module must not need ``transactional_db``. Take a ``fresh_copy`` per test: a test may
+    change the instances.
+    """
+    with blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            records = build()
+        except BaseException as error:
+            outer.__exit__(type(error), error, error.__traceback__)
+            raise
+    try:
+        yield records
+    finally:
+        with blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def fresh_copy(records: Records) -> Records:
+    """The module's records for one test: its own instances of the same rows."""
+    return copy.deepcopy(records)
