@@ -135,6 +135,14 @@ def _indexes_built_after(table: str) -> Iterator[None]:
             [table],
         )
         indexes = cursor.fetchall()
+        # Statistics targets set on an index's columns (migration 0020) go with the index.
+        cursor.execute(
+            """SELECT a.attrelid::regclass::text, a.attnum, a.attstattarget
+               FROM pg_attribute a JOIN pg_index i ON i.indexrelid = a.attrelid
+               WHERE i.indrelid = %s::regclass AND a.attstattarget > 0""",
+            [table],
+        )
+        targets = cursor.fetchall()
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
     try:
@@ -144,6 +152,8 @@ def _indexes_built_after(table: str) -> Iterator[None]:
             cursor.execute("SET maintenance_work_mem = '1GB'")
             for _name, definition in indexes:
                 cursor.execute(definition)
+            for name, column, target in targets:
+                cursor.execute(f"ALTER INDEX {name} ALTER COLUMN {column} SET STATISTICS {target}")
             cursor.execute("RESET maintenance_work_mem")
 
 
