@@ -182,6 +182,23 @@ def test_a_filtered_count_stops_at_the_cap_and_says_it_is_an_estimate(
     assert len(counts) == 1 and "LIMIT 6" in counts[0]
 
 
+def test_the_shipped_cap_counts_2500_matches_exactly_and_no_more(api_client, gateway):
+    """The cap is 2,500: counting more matches costs more than a plain list (the README)."""
+    orders = [
+        Order(mode="test", number=f"B{index}", currency_code="EUR", total_amount_cents=777)
+        for index in range(2_501)
+    ]
+    Order.objects.bulk_create(orders)
+    path = "/api/orders?filter[q][total_amount_cents_eq]=777&page[size]=25"
+
+    over = api_client.get(path).doc["meta"]
+    Order.objects.filter(pk=orders[0].pk).delete()
+    at_the_cap = api_client.get(path).doc["meta"]
+
+    assert over == {"record_count": 2_500, "page_count": 100, "record_count_is_estimate": True}
+    assert at_the_cap == {"record_count": 2_500, "page_count": 100}
+
+
 def test_a_filtered_count_under_the_cap_is_exact(api_client, orders, monkeypatch):
     monkeypatch.setattr(pagination, "COUNT_CAP", 5)
 

@@ -19,11 +19,12 @@ from wallet.api.openapi.objects import common_components, resource_components
 from wallet.api.openapi.parameters import all_parameters
 from wallet.api.openapi.paths import api_paths
 from wallet.api.openapi.responses import error_responses
+from wallet.api.pagination import COUNT_CAP
 from wallet.api.resources import RESOURCES
 
 OPENAPI_VERSION = "3.1.0"
 
-DESCRIPTION = """\
+DESCRIPTION = f"""\
 Commerce Layer compatible JSON:API for saved payment sources, external payments, customers,
 orders and payment methods.
 
@@ -33,7 +34,7 @@ orders and payment methods.
   integrations and sales channels, password grant for a sales channel's customer), or with
   the storefront's session cookie (writes then need the CSRF token).
 * Lists are paginated with `page[number]`/`page[size]` and carry `meta.record_count` and
-  `meta.page_count` (a filtered count stops at 10,000 with `meta.record_count_is_estimate`);
+  `meta.page_count` (a filtered count stops at {COUNT_CAP:,} with `meta.record_count_is_estimate`);
   every list also pages with the `page[after]` cursor of `links.next`, and event stores only so.
 * Relationships carry `links` only; `data` appears when the relationship is included.
 * A method a route does not list answers 405; an unknown URL under the API answers 404.

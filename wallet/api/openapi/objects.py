@@ -15,6 +15,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from wallet.api.document import MAX_INCLUDE_DEPTH
+from wallet.api.pagination import COUNT_CAP
 from wallet.api.resources import NO, REQUIRED, RESOURCES, Attribute, Relationship, Resource
 
 JSON_TYPES = {
@@ -348,8 +349,8 @@ def common_components() -> dict[str, Any]:
                 "record_count_is_estimate": {
                     "const": True,
                     "description": "Present when more rows match than the counting cap "
-                    "(10,000): `record_count` is then the cap, or the planner's estimate of "
-                    "the matches.",
+                    f"({COUNT_CAP:,}): `record_count` is then the cap, or the planner's estimate "
+                    "of the matches.",
                 },
             },
             "additionalProperties": False,
