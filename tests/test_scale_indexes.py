@@ -337,8 +337,8 @@ def test_a_column_other_lists_filter_through_a_relation_has_a_prefix_index_witho
 )
 def test_the_indexes_lists_join_through_carry_what_their_counts_read(index, included):
     # A count through the customer (or the order) is then an index-only scan: the cap's
-    # matches read no heap page. The models declare these indexes without INCLUDE (other databases
-    # have none), so a migration that rebuilds one from its declaration would lose it.
+    # matches read no heap page. The models declare these indexes without INCLUDE (other
+    # databases have none), so a migration that rebuilds one from its declaration would lose it.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_get_indexdef(%s::regclass)", [index])
         definition = cursor.fetchone()[0]
