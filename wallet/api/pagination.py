@@ -12,7 +12,9 @@ Large lists never scan (the README's "Lists at scale"):
   them (a walk of the sort index could read most of the table to reach matches that sit deep
   in its order); elsewhere a first page that is not full is its own count. Where the planner
   expects at least :data:`ESTIMATE_FLOOR` (3,750) matches, nothing is counted: the page walks
-  the sort index and ``record_count`` is the planner's estimate, flagged the same way.
+  the sort index (a condition on a related record as a hashed membership test where that
+  reads less: :meth:`JsonApiPagination.page_walk`) and ``record_count`` is the planner's
+  estimate, flagged the same way.
   Unfiltered lists and a customer's own records are counted exactly (an unfiltered list from
   the optional trigger-kept counts of :mod:`wallet.record_counts` when they are on).
 - Every page-number list also takes ``page[after]=<cursor>``: a keyset seek on the list's
@@ -28,6 +30,7 @@ page number a 400 that points to ``page[after]``.
 """
 
 import json
+from collections.abc import Callable
 from math import ceil
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -42,6 +45,7 @@ from rest_framework.response import Response
 from wallet import record_counts
 from wallet.api.cursors import AFTER, decode_cursor, encode_cursor, keyset, list_ordering, row_key
 from wallet.api.errors import bad_parameter
+from wallet.api.filters import apply_filters
 from wallet.conf import wallet_settings
 
 NUMBER = "page[number]"
@@ -223,15 +227,21 @@ def counted_page_ids(
 
 
 def _filtered_page(
-    queryset: QuerySet, offset: int, size: int, unfiltered: QuerySet | None = None
+    queryset: QuerySet,
+    offset: int,
+    size: int,
+    unfiltered: QuerySet | None = None,
+    walk: Callable[[int, int], QuerySet] | None = None,
 ) -> tuple[int, bool, list[Model] | None]:
     """A filtered list's ``record_count``, whether it is an estimate, and the page rows (``None``
     where the page is past :data:`MAX_OFFSET`, not read). ``unfiltered`` is the list before
-    its filters (its scope): the page read by id is read from it.
+    its filters (its scope): the page read by id is read from it. ``walk`` gives the same
+    list in the form a walk of its sort index reads fastest (conditions on a related record as
+    hashed membership tests: :mod:`wallet.api.filters.relations`).
 
     - Where PostgreSQL's planner expects at least :data:`ESTIMATE_FLOOR` matches, nothing is
-      counted: the page walks the list's sort index, and the count is the planner's (exact if
-      the page is the last one).
+      counted: the page walks the list's sort index (through ``walk``), and the count is the
+      planner's (exact if the page is the last one).
     - Elsewhere on PostgreSQL, :func:`counted_page_ids` counts the matches up to the cap and
       picks the page's ids among them; the page is read by id. Past the cap, the page walks
       the sort index as above and the count is the cap, flagged.
@@ -239,6 +249,7 @@ def _filtered_page(
     """
     planned = planned_rows(queryset)
     readable = offset <= MAX_OFFSET
+    source = queryset
     if planned is not None and planned < max(ESTIMATE_FLOOR, COUNT_CAP + 1):
         ordering = list_ordering(queryset)
         count, ids = counted_page_ids(queryset, ordering, offset, size)
@@ -251,7 +262,8 @@ def _filtered_page(
         count, estimate = COUNT_CAP, True
     elif planned is not None:
         count, estimate = planned, True
-    rows = list(queryset[offset : offset + size]) if readable else None
+        source = queryset if walk is None else walk(planned, offset + size)
+    rows = list(source[offset : offset + size]) if readable else None
     if rows is not None and len(rows) < size and (rows or offset == 0):
         return offset + len(rows), False, rows  # the page holds the last match
     if planned is None:
@@ -267,6 +279,7 @@ def paginate_numbers(
     total: int | None = None,
     exact: bool = False,
     unfiltered: QuerySet | None = None,
+    walk: Callable[[int, int], QuerySet] | None = None,
 ) -> tuple[list[Model], dict[str, Any], dict[str, str]]:
     """One page of ``queryset``: the rows, ``meta`` and ``links``.
 
@@ -295,7 +308,7 @@ def paginate_numbers(
     elif exact or not any(key.startswith("filter") for key in query_params):
         count = queryset.count()  # a customer's own records, an unfiltered list: exact
     else:
-        count, estimate, rows = _filtered_page(queryset, offset, size, unfiltered)
+        count, estimate, rows = _filtered_page(queryset, offset, size, unfiltered, walk)
     page_count = ceil(count / size)
     if offset > MAX_OFFSET and (estimate or offset < count):
         raise bad_parameter(
@@ -387,8 +400,36 @@ class JsonApiPagination(BasePagination):
                 total=view.known_total(),
                 exact=view.access.scope.is_customer,  # a customer's own records: never capped
                 unfiltered=getattr(view, "unfiltered_queryset", None),
+                walk=self.page_walk(queryset, request, view),
             )
         return rows
+
+    @staticmethod
+    def page_walk(
+        queryset: QuerySet, request: Request, view: Any
+    ) -> Callable[[int, int], QuerySet] | None:
+        """The list refiltered, in its order, for a page that walks its sort index: given the
+        planner's matches and the rows the page reaches, a condition on a related record is a
+        hashed membership test where fewer related records match than the walk would look up
+        one by one (:mod:`wallet.api.filters.relations`). None without the unfiltered scope."""
+        unfiltered = getattr(view, "unfiltered_queryset", None)
+        if unfiltered is None:
+            return None
+        spec = view.listed_resource().filters
+        ordering = queryset.query.order_by
+
+        def build(matches: int, reach: int) -> QuerySet:
+            lookups: list[float] = []
+
+            def worth_hashing(related: QuerySet) -> bool:
+                if not lookups:  # the rows walked to reach the page, at the planner's density
+                    lookups.append(reach * (planned_rows(unfiltered) or 0) / max(matches, 1))
+                return (planned_rows(related) or 0) < lookups[0]
+
+            walked = apply_filters(unfiltered, request.query_params, spec, membership=worth_hashing)
+            return walked.order_by(*ordering) if ordering else walked
+
+        return build
 
     def get_paginated_response(self, data: dict[str, Any]) -> Response:
         """The list document ``data`` with the page's ``meta`` and ``links``."""

@@ -2,8 +2,9 @@
 
 A package by engine: ``spec`` (what a resource whitelists, the error), ``fields`` (what an ORM
 path points at), ``values`` (coercion), ``predicates`` (the predicate table), ``like`` (LIKE
-patterns), ``containment`` (``_jcont``), ``ransack`` (``filter[...]`` parameters), ``sorting``
-(``sort``) and ``backends`` (the DRF filter backends of the viewsets).
+patterns), ``containment`` (``_jcont``), ``relations`` (a condition on a related record as a
+hashed membership test, for a page that walks its list's index), ``ransack`` (``filter[...]``
+parameters), ``sorting`` (``sort``) and ``backends`` (the DRF filter backends of the viewsets).
 
 ``apply_filters`` turns every ``filter[...]`` parameter into Django ``Q`` objects on a
 queryset; ``parse_sort`` turns ``sort=-created_at,reference`` into ``order_by`` arguments.

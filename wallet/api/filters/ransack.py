@@ -1,7 +1,7 @@
 """``filter[...]`` parameters: Ransack keys parsed against a whitelist, ANDed into one query."""
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from django.db import connections
@@ -17,12 +17,14 @@ from wallet.api.filters.predicates import (
     FLAG_OPERANDS,
     JSON,
     LIST,
+    NULL_AWARE,
     PREDICATES,
     SUFFIXES,
     Predicate,
     condition,
     negated,
 )
+from wallet.api.filters.relations import as_membership
 from wallet.api.filters.spec import MAX_FILTERS, FilterSpec, invalid
 from wallet.api.filters.values import coerce, parse_flag, split_list
 from wallet.validators import has_nul
@@ -119,10 +121,17 @@ def _values(raw: str, predicate: Predicate, target: Target, parameter: str) -> l
 
 
 def ransack_condition(
-    queryset: QuerySet, key: str, raw: str, spec: FilterSpec, parameter: str
+    queryset: QuerySet,
+    key: str,
+    raw: str,
+    spec: FilterSpec,
+    parameter: str,
+    membership: Callable[[QuerySet], bool] | None = None,
 ) -> tuple[Q | None, bool]:
     """The ``Q`` of ``filter[q][key]=raw`` (None when the value is empty) and whether it
-    crosses a to-many relation."""
+    crosses a to-many relation. ``membership`` decides, from the related records that match,
+    whether a positive condition on a related record's attribute is written as a hashed
+    membership test (:mod:`wallet.api.filters.relations`)."""
     attributes, name = parse_condition(key, spec, parameter)
     predicate = PREDICATES[name]
     paths = [(spec.json_fields if name == "jcont" else spec.fields)[a] for a in attributes]
@@ -176,6 +185,16 @@ def ransack_condition(
         part = _attribute_condition(predicate, name, path, target, raw, negate, parameter, forms)
         if part is None:
             return None, many
+        positive = not negate and predicate.lookup not in NULL_AWARE and not target.many
+        if membership is not None and positive:
+
+            def on_related(rest: str, target: Target = target, forms: SqlForms = forms) -> Q | None:
+                return _attribute_condition(
+                    predicate, name, rest, target, raw, False, parameter, forms
+                )
+
+            test = as_membership(queryset, path, on_related, membership)
+            part = part if test is None else Q(test)
         result = part if result is None else result | part
     return result, many
 
@@ -220,8 +239,18 @@ def _range_path(queryset: QuerySet, attribute: str, spec: FilterSpec) -> str | N
     return attribute if attribute in names else None
 
 
-def apply_filters(queryset: QuerySet, params: Mapping[str, str], spec: FilterSpec) -> QuerySet:
+def apply_filters(
+    queryset: QuerySet,
+    params: Mapping[str, str],
+    spec: FilterSpec,
+    *,
+    membership: Callable[[QuerySet], bool] | None = None,
+) -> QuerySet:
     """Apply every ``filter[...]`` parameter of the request to ``queryset``.
+
+    ``membership``: given the related records a condition on a related record's attribute
+    matches, whether to write it as a hashed membership test, the form a page that walks the
+    list's index reads fastest (the pagination's; never for a count).
 
     Parameters not starting with ``filter`` are ignored. Raises :class:`QueryError`
     (``INVALID_FILTER``, with the exact parameter name) for anything not whitelisted or
@@ -246,7 +275,7 @@ def apply_filters(queryset: QuerySet, params: Mapping[str, str], spec: FilterSpe
                     parameter,
                     _("filter[q] needs a condition, such as filter[q][reference_eq]."),
                 )
-            q, many = ransack_condition(queryset, key, raw, spec, parameter)
+            q, many = ransack_condition(queryset, key, raw, spec, parameter, membership)
         elif key is not None:
             raise invalid(parameter, _("Only filter[q] takes a nested key."))
         else:
