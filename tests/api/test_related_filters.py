@@ -206,3 +206,39 @@ def test_an_estimated_list_reads_its_page_through_the_membership_test(
     assert response.doc["meta"]["record_count_is_estimate"] is True
     pages = [q["sql"] for q in captured.captured_queries if "LIMIT 2" in q["sql"]]
     assert len(pages) == 1 and "IS TRUE" in pages[0]
+
+
+# --- a substring of the related id, through the related table --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("filter[q][customer_id_cont]={bob}", {"bob"}),
+        ("filter[q][customer_id_end]={bob}", {"bob"}),
+        ("filter[q][customer_id_cont_any]={bob},{carol}", {"bob", "carol"}),
+        ("filter[q][customer_id_or_reference_cont]={bob}", {"bob"}),
+    ],
+)
+def test_a_substring_of_the_related_id_asks_the_related_table(cards, query, expected):
+    ids = {name: cards[name].customer_id.upper() for name in ("bob", "carol")}
+    pks, sql = found(query.format(**ids))
+
+    assert {name for name, card in cards.items() if card.pk in pks} == expected
+    assert '"customer_id" IN (SELECT' in sql and 'FROM "wallet_customer"' in sql
+
+
+@pytest.mark.parametrize(
+    ("query", "bobs"),
+    [
+        ("filter[q][customer_id_start]={bob}", True),  # the listed table's own prefix index
+        ("filter[q][customer_id_eq]={bob}", True),
+        ("filter[q][customer_id_not_cont]={bob}", False),
+    ],
+)
+def test_a_prefix_a_negation_or_an_equality_stays_on_the_own_column(cards, query, bobs):
+    bob = cards["bob"].customer_id
+    pks, sql = found(query.format(bob=bob))
+
+    assert pks == {card.pk for card in cards.values() if (card.customer_id == bob) == bobs}
+    assert 'FROM "wallet_customer"' not in sql

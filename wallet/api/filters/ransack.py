@@ -24,7 +24,7 @@ from wallet.api.filters.predicates import (
     condition,
     negated,
 )
-from wallet.api.filters.relations import as_membership
+from wallet.api.filters.relations import SUBSTRING_LOOKUPS, as_membership, via_related_ids
 from wallet.api.filters.spec import MAX_FILTERS, FilterSpec, invalid
 from wallet.api.filters.values import coerce, parse_flag, split_list
 from wallet.validators import has_nul
@@ -185,6 +185,14 @@ def ransack_condition(
         part = _attribute_condition(predicate, name, path, target, raw, negate, parameter, forms)
         if part is None:
             return None, many
+        if target.relation and not negate and predicate.lookup in SUBSTRING_LOOKUPS:
+
+            def on_ids(pk: str, target: Target = target, forms: SqlForms = forms) -> Q | None:
+                return _attribute_condition(
+                    predicate, name, pk, target, raw, False, parameter, forms
+                )
+
+            part = via_related_ids(queryset, path.removesuffix("__pk"), on_ids) or part
         positive = not negate and predicate.lookup not in NULL_AWARE and not target.many
         if membership is not None and positive:
 

@@ -14,6 +14,12 @@ counting and estimating keep the join, which drives from the related table's ind
 Only positive conditions through a forward to-one relation get it (a negation or a NULL test
 keeps the join: ``NOT IN`` and a missing related row differ there), and not the related id,
 which is the foreign key column of the listed table itself.
+
+A substring of that related id (``customer_id_cont``, ``_end``) is another case: the listed
+table's trigram index of ``customer_id`` holds a million entries where the customers' own id
+index holds 50,000, and ids share trigrams such as ``000``. :func:`via_related_ids` asks the
+related table for its matching ids and reads the list through its ``(customer, …)`` index:
+counting the 1,960 cards of 98 customers took 1.1 ms instead of 2.9 ms.
 """
 
 from collections.abc import Callable
@@ -61,3 +67,30 @@ def as_membership(
         return None
     member = Q(**{f"{field.attname}__in": related})
     return IsTrue(ExpressionWrapper(member, output_field=BooleanField()))
+
+
+# The predicates :func:`via_related_ids` rewrites: those the trigram indexes serve. A prefix
+# (``_start``) stays a range of the listed table's own ``(mode, UPPER(col))`` btree.
+SUBSTRING_LOOKUPS = frozenset({"icontains", "iendswith"})
+
+
+def via_related_ids(
+    queryset: QuerySet, path: str, condition_on: Callable[[str], Q | None]
+) -> Q | None:
+    """``<path> IN (SELECT pk FROM <related> WHERE condition_on("pk"))`` for a foreign key
+    ``path`` (``customer_id``, or ``payment__order_id`` a step away), or None where ``path``
+    does not end on a concrete forward to-one relation."""
+    opts = queryset.model._meta
+    field: Any = None
+    for part in path.split("__"):
+        field = opts.get_field(part)
+        if not field.is_relation:
+            return None
+        opts = field.related_model._meta
+    if field is None or not (field.many_to_one or field.one_to_one) or not field.concrete:
+        return None
+    condition = condition_on("pk")
+    if condition is None:
+        return None
+    related = field.related_model._base_manager.filter(condition).order_by().values("pk")
+    return Q(**{f"{path}__in": related})
