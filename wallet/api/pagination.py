@@ -31,6 +31,7 @@ page number a 400 that points to ``page[after]``.
 
 import json
 from collections.abc import Callable
+from functools import cache
 from math import ceil
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -419,12 +420,13 @@ class JsonApiPagination(BasePagination):
         ordering = queryset.query.order_by
 
         def build(matches: int, reach: int) -> QuerySet:
-            lookups: list[float] = []
+            @cache
+            def walked_rows() -> float:
+                """The rows walked to reach the page, at the planner's density of matches."""
+                return reach * (planned_rows(unfiltered) or 0) / max(matches, 1)
 
             def worth_hashing(related: QuerySet) -> bool:
-                if not lookups:  # the rows walked to reach the page, at the planner's density
-                    lookups.append(reach * (planned_rows(unfiltered) or 0) / max(matches, 1))
-                return (planned_rows(related) or 0) < lookups[0]
+                return (planned_rows(related) or 0) < walked_rows()
 
             walked = apply_filters(unfiltered, request.query_params, spec, membership=worth_hashing)
             return walked.order_by(*ordering) if ordering else walked

@@ -185,24 +185,21 @@ def ransack_condition(
         part = _attribute_condition(predicate, name, path, target, raw, negate, parameter, forms)
         if part is None:
             return None, many
-        if target.relation and not negate and predicate.lookup in SUBSTRING_LOOKUPS:
+        if not negate:
 
-            def on_ids(pk: str, target: Target = target, forms: SqlForms = forms) -> Q | None:
+            def positive_on(
+                other: str, target: Target = target, forms: SqlForms = forms
+            ) -> Q | None:
+                """The same condition, not negated, on another path (the related table's)."""
                 return _attribute_condition(
-                    predicate, name, pk, target, raw, False, parameter, forms
+                    predicate, name, other, target, raw, False, parameter, forms
                 )
 
-            part = via_related_ids(queryset, path.removesuffix("__pk"), on_ids) or part
-        positive = not negate and predicate.lookup not in NULL_AWARE and not target.many
-        if membership is not None and positive:
-
-            def on_related(rest: str, target: Target = target, forms: SqlForms = forms) -> Q | None:
-                return _attribute_condition(
-                    predicate, name, rest, target, raw, False, parameter, forms
-                )
-
-            test = as_membership(queryset, path, on_related, membership)
-            part = part if test is None else Q(test)
+            if target.relation and predicate.lookup in SUBSTRING_LOOKUPS:
+                part = via_related_ids(queryset, path.removesuffix("__pk"), positive_on) or part
+            if membership is not None and predicate.lookup not in NULL_AWARE and not target.many:
+                test = as_membership(queryset, path, positive_on, membership)
+                part = part if test is None else Q(test)
         result = part if result is None else result | part
     return result, many
 

@@ -36,6 +36,11 @@ class IsTrue(Func):
     output_field = BooleanField()
 
 
+def _forward_to_one(field: Any) -> bool:
+    """Whether ``field`` is a foreign key or one-to-one column of its own model."""
+    return bool((field.many_to_one or field.one_to_one) and field.concrete)
+
+
 def as_membership(
     queryset: QuerySet,
     path: str,
@@ -51,7 +56,7 @@ def as_membership(
     if not separator:
         return None
     field = queryset.model._meta.get_field(head)
-    if not (field.many_to_one or field.one_to_one) or not field.concrete:
+    if not _forward_to_one(field):
         return None
     if rest.split("__")[0] in ("pk", field.target_field.name):
         return None  # the related id is the listed table's own foreign key column
@@ -87,7 +92,7 @@ def via_related_ids(
         if not field.is_relation:
             return None
         opts = field.related_model._meta
-    if field is None or not (field.many_to_one or field.one_to_one) or not field.concrete:
+    if field is None or not _forward_to_one(field):
         return None
     condition = condition_on("pk")
     if condition is None:
